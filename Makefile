@@ -1,0 +1,102 @@
+# The same commands CI runs. Two of them do all set-up on a fresh machine:
+#   make demo   install, build the database, load the synthetic district, serve it
+#   make test   install what tests need, lint, and run the whole suite (SQLite)
+# .ci/run also runs `make test-postgres` (the suite on the PostgreSQL server at 127.0.0.1:5432).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CHILDREN ?= 100000
+SEED ?= 2024
+HOST ?= 127.0.0.1:8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-postgres install install-dev assets chromium lint typecheck check-migrations \
+        pytest db reference synthetic demo-users serve bench lock clean
+
+# --- set-up -------------------------------------------------------------------------------
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# The stamp makes re-runs fast: reinstall only when the dependency list or the lock changes.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Front-end assets (Leaflet, htmx, ...) come from the npm registry at set-up, pinned by
+# package-lock.json, and are copied into static/vendor: no CDN at run time.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.package-lock.json install
+	$(PY) tools/vendor_assets.py
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Memasang chromium / installing Debian's chromium"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
+
+# --- demo ---------------------------------------------------------------------------------
+db: install
+	$(PY) manage.py migrate --no-input -v 0
+
+reference: db
+	$(PY) manage.py load_reference
+
+synthetic: install
+	$(PY) manage.py generate --children $(CHILDREN) --seed $(SEED) --out var/synthetic
+
+demo-users: reference
+	$(PY) manage.py demo_users
+
+serve:
+	$(PY) manage.py collectstatic --no-input -v 0
+	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
+	$(PY) manage.py runserver $(HOST)
+
+demo: assets reference synthetic demo-users serve
+
+# --- checks -------------------------------------------------------------------------------
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy src bench tests
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+	@! ls src/satuanak/*/migrations/*_auto_*.py 2>/dev/null | grep . \
+	  || { echo "Migrasi bernama otomatis / auto-named migration: give it a name"; exit 1; }
+
+pytest: install assets chromium
+	$(PY) -m pytest
+
+test: lint typecheck check-migrations pytest
+
+# The same suite on PostgreSQL; starts the local cluster if it is not running.
+test-postgres: install assets chromium
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+bench: install
+	$(PY) bench/generate.py
+
+# Refresh the lock after changing pyproject.toml's dependencies.
+lock: | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf var node_modules src/satuanak/web/static/vendor

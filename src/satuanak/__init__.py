@@ -1,0 +1,1 @@
+"""Satu Data Anak Bengkayang."""
