@@ -11,7 +11,7 @@ class AgencyAdmin(admin.ModelAdmin[Agency]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ["username", "role", "agency", "area_level", "area_kecamatan", "is_active"]
     list_filter = ["role", "area_level"]
     fieldsets = (

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ LNG_RANGE = (108.6, 110.2)
 LAT_RANGE = (0.45, 1.6)
 
 
-def _ring_points(geometry: dict) -> list[list[float]]:
+def _ring_points(geometry: dict[str, Any]) -> list[list[float]]:
     if geometry["type"] == "Polygon":
         return [pt for ring in geometry["coordinates"] for pt in ring]
     assert geometry["type"] == "MultiPolygon"
