@@ -26,7 +26,10 @@ def test_one_puskesmas_per_kecamatan_and_service_areas_cover_every_desa_once() -
 def test_name_trap_sungai_duri_serves_kecamatan_sungai_raya() -> None:
     # DOMAIN.md: Puskesmas Sungai Duri is in kec. Sungai Raya (61.07.01);
     # Puskesmas Sungai Raya is in kec. Sungai Raya Kepulauan (61.07.15).
-    for name, kecamatan_code in [("Puskesmas Sungai Duri", "61.07.01"), ("Puskesmas Sungai Raya", "61.07.15")]:
+    for name, kecamatan_code in [
+        ("Puskesmas Sungai Duri", "61.07.01"),
+        ("Puskesmas Sungai Raya", "61.07.15"),
+    ]:
         kec = HealthFacility.objects.get(name=name).kecamatan
         assert kec is not None and kec.code == kecamatan_code
 
