@@ -1,0 +1,21 @@
+"""Template helpers for the page header."""
+
+from __future__ import annotations
+
+from django import template
+
+from satuanak.web.selectors import UserBadge, user_badge
+
+register = template.Library()
+
+
+@register.simple_tag
+def header_user_badge(user: object) -> UserBadge | None:
+    """The logged-in user's name, role and area; None for anonymous visitors.
+
+    A tag rather than a context processor because the settings module belongs to the project
+    as a whole and only pages that extend base.html need this.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user_badge(user)  # type: ignore[arg-type]

@@ -1,0 +1,41 @@
+"""Fixtures for the web tests: the real reference data (17 kecamatan, 124 desa) and demo users."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from satuanak.demo.services import demo_users_create
+from satuanak.facilities.services import facilities_load_from_files
+from satuanak.regions.services import regions_load_from_files
+
+# Playwright's sync API runs an asyncio event loop in the test thread. Django sees that running
+# loop and refuses ORM calls from the same thread (SynchronousOnlyOperation), although nothing
+# here is actually async: the browser tests' fixtures and assertions touch the database between
+# Playwright calls. Allowing it is safe in tests; never set this in a server process.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _load_reference() -> None:
+    regions_load_from_files(data_dir=settings.SATUANAK_DATA_DIR)
+    facilities_load_from_files(data_dir=settings.SATUANAK_DATA_DIR)
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    """Kecamatan, desa with boundaries, puskesmas, posyandu and schools from data/."""
+    _load_reference()
+
+
+@pytest.fixture
+def demo_users(reference_data: None) -> None:
+    demo_users_create()
+
+
+@pytest.fixture
+def live_reference_data(transactional_db: None) -> None:
+    """The same data for live_server tests, which need committed rows (another thread serves them)."""
+    _load_reference()
+    demo_users_create()

@@ -1,0 +1,84 @@
+"""The public pages: home map, login. Views parse the request, call a selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+
+from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
+from satuanak.web.colours import kecamatan_colour
+from satuanak.web.forms import LoginForm
+from satuanak.web.selectors import kecamatan_summaries
+
+
+def _kecamatan_param(request: HttpRequest) -> tuple[str | None, bool]:
+    """The `?kecamatan=` filter: (code or None, valid). Empty means the whole district."""
+    code = request.GET.get("kecamatan", "").strip()
+    if not code:
+        return None, True
+    return code, kecamatan_code_exists(code)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    code, valid = _kecamatan_param(request)
+    if not valid:
+        return render(
+            request,
+            "400.html",
+            {"detail": f"Kode kecamatan tidak dikenal / unknown kecamatan code: {code}"},
+            status=400,
+        )
+    rows = kecamatan_summaries()
+    kecamatan = [{"summary": row, "colour": kecamatan_colour(i)} for i, row in enumerate(rows)]
+    # What the map script needs: colour and label position per kecamatan code.
+    map_kecamatan = {
+        row.code: {
+            "nama": row.name,
+            "warna": kecamatan_colour(i),
+            "lat": row.centroid_lat,
+            "lng": row.centroid_lng,
+        }
+        for i, row in enumerate(rows)
+    }
+    totals = {
+        "desa": sum(r.desa for r in rows),
+        "posyandu": sum(r.posyandu for r in rows),
+        "schools": sum(r.schools for r in rows),
+        "puskesmas": sum(r.puskesmas for r in rows),
+    }
+    return render(
+        request,
+        "web/home.html",
+        {"kecamatan": kecamatan, "map_kecamatan": map_kecamatan, "selected": code, "totals": totals},
+    )
+
+
+@require_GET
+@gzip_page  # the 400 kB of boundaries gzip to ~95 kB: it matters on a district office's slow link
+def desa_geojson(request: HttpRequest) -> JsonResponse:
+    # Boundaries are public reference data; no personal data here.
+    code, valid = _kecamatan_param(request)
+    if not valid:
+        return JsonResponse(
+            {
+                "error": f"Kode kecamatan tidak dikenal: {code!r}. Gunakan kode Kemendagri, mis. 61.07.01.",
+                "error_en": f"Unknown kecamatan code: {code!r}. Use a Kemendagri code, e.g. 61.07.01.",
+            },
+            status=400,
+        )
+    return JsonResponse(desa_feature_collection(kecamatan_code=code))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    # Django 5 accepts only POST here (a GET link could log users out from another site).
+    http_method_names = ["post", "options"]
