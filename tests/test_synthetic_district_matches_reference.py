@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -35,7 +36,7 @@ def data_dir_module() -> Path:
     return Path(settings.SATUANAK_DATA_DIR)
 
 
-def _sheet_rows(path: Path, header_first_cell: str) -> tuple[list[str], list[list[object]]]:
+def _sheet_rows(path: Path, header_first_cell: str) -> tuple[list[str], list[list[Any]]]:
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     # Title rows stand above the header, as in real exports: find the header by its first cell.
     h = next(i for i, r in enumerate(rows) if str(r[0]).strip().upper().startswith(header_first_cell))
