@@ -39,12 +39,10 @@ print(json.dumps({{"seconds": time.perf_counter() - t, "rows": r.total_rows, "pe
 
 def run_size(n: int, tmp: Path) -> dict[str, float]:
     code = _CHILD.format(src=str(ROOT / "src"), out=str(tmp / f"d{n}"), n=n)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss of RUSAGE_CHILDREN is the max over finished children; runs go smallest first, so a
     # larger run's peak is its own.
-    _ = before
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return {"children": n, "seconds": out["seconds"], "rows": out["rows"], "peak_rss_mb": peak_kb / 1024}
 
