@@ -307,23 +307,28 @@ def generate_district(
     mom = persons.filter(pl.col("role") == "ibu").select(
         pl.col("pid").alias("mother_pid"), "nik", "name", "dob"
     )
-    preg = preg.join(mom, on="mother_pid", how="left", maintain_order="left").with_columns(
-        pid=pl.col("mother_pid")
-    )
-    preg = dx.identity_defects(
-        preg,
-        rng=dr,
-        missing_nik=rates.missing_nik["kia"],
-        mistyped_nik=rates.mistyped_nik,
-        name_variant=rates.name_variant,
-        dob_swap=0.0,
-        wrong_desa=rates.wrong_desa,
-        nik="nik",
-        name="name",
-        desa="desa",
-        desa_neighbour=neighbour,
-    )
-    preg = dx.duplicate_rows(preg, rng=dr, rate=rates.duplicate_row)
+
+    def with_mother(frame: pl.DataFrame) -> pl.DataFrame:
+        """The mother's identity as the KIA cohort records it, with the cohort's defects."""
+        frame = frame.join(mom, on="mother_pid", how="left", maintain_order="left").with_columns(
+            pid=pl.col("mother_pid")
+        )
+        frame = dx.identity_defects(
+            frame,
+            rng=dr,
+            missing_nik=rates.missing_nik["kia"],
+            mistyped_nik=rates.mistyped_nik,
+            name_variant=rates.name_variant,
+            dob_swap=0.0,
+            wrong_desa=rates.wrong_desa,
+            nik="nik",
+            name="name",
+            desa="desa",
+            desa_neighbour=neighbour,
+        )
+        return dx.duplicate_rows(frame, rng=dr, rate=rates.duplicate_row)
+
+    preg = with_mother(preg)
     preg = dx.dates_as_text(preg, rng=dr, rate=rates.date_as_text, column="hpht")
     preg = preg.with_columns(
         no=pl.int_range(1, pl.len() + 1),
@@ -344,23 +349,7 @@ def generate_district(
         Column("LILA (cm)", "lila", "num"),
         Column("KEK", "kek_s"),
     ]
-    deliv = deliv.join(mom, on="mother_pid", how="left", maintain_order="left").with_columns(
-        pid=pl.col("mother_pid")
-    )
-    deliv = dx.identity_defects(
-        deliv,
-        rng=dr,
-        missing_nik=rates.missing_nik["kia"],
-        mistyped_nik=rates.mistyped_nik,
-        name_variant=rates.name_variant,
-        dob_swap=0.0,
-        wrong_desa=rates.wrong_desa,
-        nik="nik",
-        name="name",
-        desa="desa",
-        desa_neighbour=neighbour,
-    )
-    deliv = dx.duplicate_rows(deliv, rng=dr, rate=rates.duplicate_row)
+    deliv = with_mother(deliv)
     deliv = deliv.join(
         persons.select(pl.col("pid").alias("child_pid"), pl.col("female").alias("cf")),
         on="child_pid",
