@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PersonsConfig(AppConfig):
+    name = "satuanak.persons"
+    verbose_name = "Anak (rekaman induk)"
