@@ -44,3 +44,39 @@ def reference_data(db: None) -> None:
 @pytest.fixture
 def data_dir() -> Path:
     return Path(settings.SATUANAK_DATA_DIR)
+
+
+# Named personas (Zulip's habit): permission tests read like the brief's role table.
+# The demo users are one per role; three more make the area rules testable.
+EXTRA_PERSONAS: dict[str, tuple[str, str, str]] = {
+    # name: (role, area_level, area) — area is a kecamatan code or a puskesmas name
+    "ppa_sungai_raya": ("protection_officer", "kecamatan", "61.07.01"),
+    "pkm_samalantan": ("puskesmas_staff", "desa", "Puskesmas Samalantan"),
+    "kader_samalantan": ("cadre", "desa", "Puskesmas Samalantan"),
+}
+
+
+@pytest.fixture
+def personas(db: None) -> dict[str, Any]:
+    """username -> User for every demo role plus EXTRA_PERSONAS."""
+    from satuanak.accounts.models import User
+    from satuanak.demo.services import demo_users_create
+    from satuanak.facilities.models import HealthFacility
+    from satuanak.regions.models import Kecamatan
+
+    users: dict[str, Any] = {
+        login.username: User.objects.get(username=login.username) for login in demo_users_create()
+    }
+    for name, (role, level, area) in EXTRA_PERSONAS.items():
+        kecamatan = Kecamatan.objects.get(code=area) if level == "kecamatan" else None
+        user = User.objects.create_user(
+            username=name,
+            password="unused-in-tests-123",
+            role=role,
+            area_level=level,
+            area_kecamatan=kecamatan,
+        )
+        if level == "desa":
+            user.area_desa.set(HealthFacility.objects.get(name=area).service_area.all())
+        users[name] = user
+    return users

@@ -1,7 +1,7 @@
-from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("admin/", include("satuanak.accounts.admin_urls")),  # the steward-only admin site
+    path("akun/", include("satuanak.accounts.urls")),
     path("", include("satuanak.web.urls")),
 ]

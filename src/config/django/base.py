@@ -29,12 +29,17 @@ INSTALLED_APPS = [
     "satuanak.regions",
     "satuanak.facilities",
     "satuanak.accounts",
+    "satuanak.audit",
+    "satuanak.persons",
+    "satuanak.access",
     "satuanak.demo",
     "satuanak.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, static files included.
+    "satuanak.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -42,7 +47,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out after 30 minutes idle or 8 hours since sign-in (config/settings/security.py).
+    "satuanak.common.middleware.SessionTimeoutMiddleware",
+    # Holds users to their second factor, and mandatory-2FA roles to enrolment.
+    "satuanak.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Refuses any view that does not declare who may reach it (access/decorators.py).
+    "satuanak.access.middleware.AccessGateMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,3 +137,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SATUANAK_LOG_LEVEL", "INFO")},
 }
+
+from config.settings.security import *  # noqa: E402, F403 - grouped security settings

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from satuanak.web import views
+from satuanak.access.decorators import public_view
+from satuanak.web import audit_views, children, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("masuk/", views.LoginView.as_view(), name="login"),
-    path("keluar/", views.LogoutView.as_view(), name="logout"),
+    path("masuk/", public_view(views.LoginView.as_view()), name="login"),
+    path("keluar/", public_view(views.LogoutView.as_view()), name="logout"),
     path("peta/desa.geojson", views.desa_geojson, name="desa-geojson"),
+    path("anak/", children.child_list, name="child-list"),
+    path("anak/ekspor.csv", children.child_export, name="child-export"),
+    path("anak/<int:child_id>/", children.child_detail, name="child-detail"),
+    path("anak/<int:child_id>/nik/", children.child_nik_reveal_view, name="child-nik-reveal"),
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
 ]

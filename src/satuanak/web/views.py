@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from satuanak.access.decorators import public_view
+from satuanak.accounts.selectors import totp_device_confirmed_for, totp_required_for
+from satuanak.accounts.services import (
+    login_complete,
+    login_failure_record,
+    login_lockout_status,
+    login_pending_start,
+    login_refused_locked,
+)
+from satuanak.accounts.views import lockout_response
+from satuanak.audit.services import client_ip
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
@@ -22,6 +36,7 @@ def _kecamatan_param(request: HttpRequest) -> tuple[str | None, bool]:
     return code, kecamatan_code_exists(code)
 
 
+@public_view
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     code, valid = _kecamatan_param(request)
@@ -57,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_view
 @require_GET
 @gzip_page  # the 400 kB of boundaries gzip to ~95 kB: it matters on a district office's slow link
 def desa_geojson(request: HttpRequest) -> JsonResponse:
@@ -74,11 +90,43 @@ def desa_geojson(request: HttpRequest) -> JsonResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """Password step of signing in, with lockout and (when enrolled) a second step.
+
+    Refused with 429 while the username or the client's address is locked out, before the
+    password is even checked, so a guesser learns nothing from a locked account.
+    """
+
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))
+        status = login_lockout_status(username=username, ip=client_ip(request))
+        if status.locked:
+            login_refused_locked(request=request, username=username, status=status)
+            return lockout_response(request, status)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = str(form.data.get("username", "")).strip()
+        if username:
+            login_failure_record(request=self.request, username=username, reason="password")
+        return super().form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        next_url = self.get_success_url()
+        if totp_device_confirmed_for(user=user) is not None:
+            login_pending_start(request=self.request, user=user, next_url=next_url)
+            return HttpResponseRedirect(reverse("accounts:login-totp"))
+        login_complete(request=self.request, user=user, second_factor=False)
+        if totp_required_for(user=user):
+            return HttpResponseRedirect(reverse("accounts:totp"))
+        return HttpResponseRedirect(next_url)
+
 
 class LogoutView(auth_views.LogoutView):
     # Django 5 accepts only POST here (a GET link could log users out from another site).
+    # The LOGOUT audit entry is written by accounts/signals.py for every way of signing out.
     http_method_names = ["post", "options"]

@@ -19,3 +19,14 @@ def header_user_badge(user: object) -> UserBadge | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return user_badge(user)  # type: ignore[arg-type]
+
+
+@register.filter
+def can(user: object, capability: str) -> bool:
+    """`{% if user|can:"view_children" %}`: whether the user's role holds a capability
+    (access/policy.py). Only for showing links; the gate decides access."""
+    from satuanak.access.policy import Capability, role_can
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return role_can(getattr(user, "role", ""), Capability(capability))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessConfig(AppConfig):
+    name = "satuanak.access"
+    verbose_name = "Hak akses"

@@ -1,0 +1,59 @@
+"""Every view declares who may reach it; the gate middleware refuses views that do not.
+
+Three kinds of view:
+- `public_view`: anyone, signed in or not; must show no personal data (maps, login, health).
+- `signed_in_view`: any signed-in user; shows no personal data (their own account pages).
+- `personal_data_view(capability)`: reads personal data; the user's role must hold the
+  capability (access/policy.py). The view then reads only through the scoped selectors in
+  access/selectors.py, which apply the user's area.
+
+A view without one of these marks is refused by `AccessGateMiddleware` (fails closed, as
+CommCare's `@location_safe`): a forgotten check cannot leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from satuanak.access.policy import Capability
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+ACCESS_ATTR = "satuanak_access"
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    kind: str  # "public" | "signed_in" | "personal"
+    capability: Capability | None = None
+
+
+def _mark(view: ViewFunc, rule: AccessRule) -> ViewFunc:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    setattr(wrapped, ACCESS_ATTR, rule)
+    return wrapped  # type: ignore[return-value]
+
+
+def public_view(view: ViewFunc) -> ViewFunc:
+    return _mark(view, AccessRule(kind="public"))
+
+
+def signed_in_view(view: ViewFunc) -> ViewFunc:
+    return _mark(view, AccessRule(kind="signed_in"))
+
+
+def personal_data_view(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
+    def decorate(view: ViewFunc) -> ViewFunc:
+        return _mark(view, AccessRule(kind="personal", capability=capability))
+
+    return decorate
+
+
+def access_rule_of(view: Callable[..., Any]) -> AccessRule | None:
+    return getattr(view, ACCESS_ATTR, None)

@@ -1,0 +1,173 @@
+"""What each role may see and do: the one table (BRIEF.md "who uses it"; UU 27/2022 PDP).
+
+How access works
+----------------
+A user has a role, an agency and an area (accounts.User: the district, one kecamatan, or a
+set of desa such as a puskesmas's service area). Access to personal data is decided in two
+steps, both deny-by-default:
+
+1. The role's policy below says whether the role reads personal data at all, which
+   capabilities it holds (list and open children, export, reveal a NIK, ...), which
+   *sources* it may see on a child (violence cases from SIMFONI only for protection officers)
+   and which sources may appear in its exports.
+2. The scoped selectors (access/selectors.py) restrict every query on personal tables to the
+   user's area: "district" roles see the whole kabupaten, the others only their own area.
+
+Views declare which capability they need (access/decorators.py); the gate middleware refuses
+unmarked views. Every read of personal data and every denial is written to the audit log.
+Roles that read no personal data (planner, public, birth operator until the adminduk
+workflow gives them their own declarations) see aggregates only, with small cells suppressed.
+
+The table is code, reviewed like code: change it here, and the tests in
+access/tests/test_policy.py and the README's "privacy and access" table change with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from satuanak.accounts.roles import Role
+from satuanak.core.sources import Source
+
+
+class Capability(StrEnum):
+    VIEW_CHILDREN = "view_children"  # list children and open a child's page
+    EXPORT_CHILDREN = "export_children"  # download a list of children
+    REVEAL_NIK = "reveal_nik"  # show a NIK/KK unmasked (logged, with a purpose)
+    VIEW_AUDIT = "view_audit"  # search and export the audit log
+    MANAGE_USERS = "manage_users"  # create users, change roles and areas, revoke
+    RUN_IMPORTS = "run_imports"  # load source files, download error reports
+    REVIEW_LINKAGE = "review_linkage"  # decide uncertain matches
+    VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
+
+
+class AreaScope(StrEnum):
+    DISTRICT = "district"  # the whole kabupaten, whatever the user's area says
+    OWN_AREA = "own_area"  # only the user's area (kecamatan or set of desa)
+    NONE = "none"  # no personal data at all
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    role: Role
+    scope: AreaScope
+    sources: frozenset[Source]  # which sources' records the role may see on a child
+    export_sources: frozenset[Source]  # which of those may appear in its exports
+    capabilities: frozenset[Capability]
+    why: str  # the duty that justifies the access (PDP: purpose limitation)
+
+    @property
+    def reads_personal_data(self) -> bool:
+        return self.scope != AreaScope.NONE and Capability.VIEW_CHILDREN in self.capabilities
+
+
+_HEALTH = frozenset({Source.SIAK, Source.EPPGBM, Source.IMUNISASI, Source.KIA})
+_C = Capability
+
+ROLE_POLICIES: dict[Role, RolePolicy] = {
+    p.role: p
+    for p in [
+        RolePolicy(
+            role=Role.DATA_STEWARD,
+            scope=AreaScope.DISTRICT,
+            # Runs imports and linkage of every source, but does not read violence-case content.
+            sources=frozenset(Source) - {Source.SIMFONI},
+            export_sources=frozenset(Source) - {Source.SIMFONI},
+            capabilities=frozenset(_C),
+            why="mengelola impor, penautan, pengguna dan audit / runs imports, linkage, users, audit",
+        ),
+        RolePolicy(
+            role=Role.HEALTH_OFFICER,
+            scope=AreaScope.DISTRICT,
+            sources=_HEALTH,
+            export_sources=_HEALTH,
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
+        ),
+        RolePolicy(
+            role=Role.PUSKESMAS_STAFF,
+            scope=AreaScope.OWN_AREA,
+            sources=_HEALTH,
+            export_sources=_HEALTH,
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
+        ),
+        RolePolicy(
+            role=Role.CIVIL_REGISTRY_OFFICER,
+            scope=AreaScope.DISTRICT,
+            sources=frozenset({Source.SIAK}),
+            export_sources=frozenset({Source.SIAK}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
+        ),
+        RolePolicy(
+            role=Role.EDUCATION_OFFICER,
+            scope=AreaScope.DISTRICT,
+            sources=frozenset({Source.SIAK, Source.DAPODIK}),
+            export_sources=frozenset({Source.SIAK, Source.DAPODIK}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES}),
+            why="anak tidak sekolah / out-of-school children",
+        ),
+        RolePolicy(
+            role=Role.SCHOOL_DUTA_ADMINDUK,
+            scope=AreaScope.OWN_AREA,
+            sources=frozenset({Source.SIAK, Source.DAPODIK}),
+            export_sources=frozenset(),
+            capabilities=frozenset({_C.VIEW_CHILDREN}),
+            why="siswa tanpa dokumen kependudukan / students without documents",
+        ),
+        RolePolicy(
+            role=Role.PROTECTION_OFFICER,
+            scope=AreaScope.OWN_AREA,
+            sources=frozenset({Source.SIAK, Source.SIMFONI}),
+            export_sources=frozenset({Source.SIAK, Source.SIMFONI}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            why="kasus kekerasan dan rujukan / violence cases and referrals",
+        ),
+        RolePolicy(
+            role=Role.PLANNER,
+            scope=AreaScope.NONE,
+            sources=frozenset(),
+            export_sources=frozenset(),
+            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
+        ),
+        RolePolicy(
+            role=Role.BIRTH_OPERATOR,
+            scope=AreaScope.NONE,
+            sources=frozenset(),
+            export_sources=frozenset(),
+            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            why="melaporkan kelahiran (alur adminduk) / declares births (adminduk workflow)",
+        ),
+        RolePolicy(
+            role=Role.CADRE,
+            scope=AreaScope.OWN_AREA,
+            sources=frozenset({Source.EPPGBM, Source.IMUNISASI}),
+            export_sources=frozenset(),
+            capabilities=frozenset({_C.VIEW_CHILDREN}),
+            why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",
+        ),
+        RolePolicy(
+            role=Role.PUBLIC,
+            scope=AreaScope.NONE,
+            sources=frozenset(),
+            export_sources=frozenset(),
+            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            why="agregat yang disensor / suppressed aggregates only",
+        ),
+    ]
+}
+
+
+def policy_for(role: str) -> RolePolicy:
+    """The policy of a role; an unknown role gets the public's (deny by default)."""
+    try:
+        return ROLE_POLICIES[Role(role)]
+    except ValueError:
+        return ROLE_POLICIES[Role.PUBLIC]
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in policy_for(role).capabilities

@@ -1,0 +1,129 @@
+"""Pages on children's personal data. Each reads through access/selectors.py, which scopes to
+the user's area and writes the audit entry; these views only parse, call and render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from satuanak.access.decorators import personal_data_view
+from satuanak.access.policy import Capability, policy_for
+from satuanak.access.selectors import (
+    AccessDenied,
+    ChildListFilters,
+    access_child_by_id,
+    child_nik_reveal,
+    child_records_visible_to,
+    children_export_csv,
+    children_list,
+    desa_visible_to,
+    records_by_source,
+)
+from satuanak.core.masking import mask_identity_number
+from satuanak.core.sources import Source
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest) -> ChildListFilters:
+    return ChildListFilters(
+        query=request.GET.get("q", "").strip()[:100], desa_code=request.GET.get("desa", "").strip()[:13]
+    )
+
+
+def _age(birth_date: date) -> str:
+    today = timezone.localdate()  # Bengkayang's date (Asia/Pontianak), not the server's
+    months = (
+        (today.year - birth_date.year) * 12 + today.month - birth_date.month - (today.day < birth_date.day)
+    )
+    return f"{months // 12} th {months % 12} bl" if months >= 12 else f"{max(months, 0)} bl"
+
+
+@personal_data_view(Capability.VIEW_CHILDREN)
+@require_GET
+def child_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    qs = children_list(user=request.user, filters=filters, request=request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
+    rows = [
+        {"child": c, "nik": mask_identity_number(c.nik), "age": _age(c.birth_date)} for c in page.object_list
+    ]
+    policy = policy_for(getattr(request.user, "role", ""))
+    return render(
+        request,
+        "web/child_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "desa_options": desa_visible_to(request.user).select_related("kecamatan"),
+            "can_export": Capability.EXPORT_CHILDREN in policy.capabilities,
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, child_id: int, revealed_nik: str = "") -> dict[str, object]:
+    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
+    policy = policy_for(getattr(request.user, "role", ""))
+    grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
+    sections = [{"source": s, "records": grouped.get(s.value, [])} for s in Source if s in policy.sources]
+    return {
+        "child": child,
+        "age": _age(child.birth_date),
+        "nik": revealed_nik or mask_identity_number(child.nik),
+        "kk": mask_identity_number(child.kk_number),
+        "revealed": bool(revealed_nik),
+        "sections": sections,
+        "can_reveal": Capability.REVEAL_NIK in policy.capabilities and bool(child.nik),
+    }
+
+
+@personal_data_view(Capability.VIEW_CHILDREN)
+@require_GET
+def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
+    return render(request, "web/child_detail.html", _detail_context(request, child_id))
+
+
+@personal_data_view(Capability.REVEAL_NIK)
+@require_POST
+def child_nik_reveal_view(request: HttpRequest, child_id: int) -> HttpResponse:
+    purpose = request.POST.get("tujuan", "").strip()
+    if not purpose:
+        context = _detail_context(request, child_id)
+        context["error"] = "Tuliskan tujuan membuka NIK. / State why you need the NIK."
+        return render(request, "web/child_detail.html", context, status=400)
+    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
+    try:
+        nik = child_nik_reveal(user=request.user, child=child, purpose=purpose, request=request)
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return render(request, "web/child_detail.html", _detail_context(request, child_id, revealed_nik=nik))
+
+
+@personal_data_view(Capability.EXPORT_CHILDREN)
+@require_GET
+def child_export(request: HttpRequest) -> HttpResponse:
+    purpose = request.GET.get("tujuan", "").strip()
+    if not purpose:
+        return render(
+            request,
+            "400.html",
+            {"detail": "Tuliskan tujuan ekspor (tujuan=...). / State the export purpose (tujuan=...)."},
+            status=400,
+        )
+    try:
+        body, _rows = children_export_csv(
+            user=request.user, filters=_filters(request), purpose=purpose[:300], request=request
+        )
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="daftar-anak.csv"'
+    response["Cache-Control"] = "no-store"  # personal data must not sit in a shared cache
+    return response
