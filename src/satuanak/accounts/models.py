@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from satuanak.accounts.roles import AgencyKind, Role
 from satuanak.facilities.models import HealthFacility, School
@@ -57,3 +58,53 @@ class User(AbstractUser):
                 condition=~models.Q(area_level="kecamatan") | models.Q(area_kecamatan__isnull=False),
             )
         ]
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in (wrong password or wrong second-factor code).
+
+    Counted per lower-cased username and per client IP to lock out password guessing
+    (accounts/services.py `login_lockout_status`). Rows older than the window are useless and
+    are pruned by `login_failures_prune`; they are not the audit trail (that is audit.AuditEvent).
+    """
+
+    username = models.CharField("nama pengguna (huruf kecil)", max_length=150, db_index=True)
+    ip = models.GenericIPAddressField("alamat IP", null=True, blank=True, db_index=True)
+    at = models.DateTimeField("waktu", default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = "gagal masuk"
+        verbose_name_plural = "gagal masuk"
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (RFC 6238 TOTP, 30-second steps, 6 digits).
+
+    Unconfirmed until the user has typed one valid code, so a half-finished enrolment never
+    blocks a sign-in. `last_used_step` is the highest time step already accepted: a code for
+    that step or an earlier one is refused, so a code seen over someone's shoulder cannot be
+    replayed within its validity window.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    # Base32 secret. Stored as-is: the app needs it to verify codes (it cannot be hashed).
+    secret = models.CharField("rahasia", max_length=64)
+    created_at = models.DateTimeField("dibuat", default=timezone.now)
+    confirmed_at = models.DateTimeField("dikonfirmasi", null=True, blank=True)
+    last_used_step = models.BigIntegerField("langkah waktu terakhir dipakai", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "perangkat 2FA"
+        verbose_name_plural = "perangkat 2FA"
+
+    def __str__(self) -> str:
+        state = "aktif" if self.confirmed_at else "belum dikonfirmasi"
+        return f"2FA {self.user} ({state})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

@@ -15,7 +15,8 @@ from satuanak.accounts.roles import AgencyKind, Role
 from satuanak.facilities.models import HealthFacility, School
 from satuanak.regions.models import Kecamatan
 
-DEMO_PASSWORD = "demo-bengkayang-2024"  # noqa: S105 - a printed demo credential, not a secret
+# A printed demo credential, not a secret: it exists only in a database built by the demo.
+DEMO_PASSWORD = "demo-bengkayang-2024"  # noqa: S105  # nosec B105
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,11 @@ def _features_by_code(path: Path) -> dict[str, dict[str, object]]:
     return {feat["properties"]["kode"]: feat for feat in collection["features"]}
 
 
+def _properties(feature: dict[str, object]) -> dict[str, object]:
+    props = feature.get("properties") if feature else None
+    return props if isinstance(props, dict) else {}
+
+
 @transaction.atomic
 def regions_load_from_files(*, data_dir: Path) -> RegionsLoadResult:
     """Create or update every kecamatan and desa of Bengkayang; idempotent (keyed by code)."""
@@ -49,8 +54,7 @@ def regions_load_from_files(*, data_dir: Path) -> RegionsLoadResult:
         if row["level"] != "kecamatan":
             continue
         feat = kec_features.get(row["code"], {})
-        props = feat.get("properties", {}) if feat else {}
-        assert isinstance(props, dict)
+        props = _properties(feat)
         kec, _ = Kecamatan.objects.update_or_create(
             code=row["code"],
             defaults={
@@ -74,8 +78,7 @@ def regions_load_from_files(*, data_dir: Path) -> RegionsLoadResult:
                 f"refers to unknown kecamatan {row['parent_code']}"
             )
         feat = desa_features.get(row["code"], {})
-        props = feat.get("properties", {}) if feat else {}
-        assert isinstance(props, dict)
+        props = _properties(feat)
         if not feat:
             missing.append(row["code"])
         Desa.objects.update_or_create(
