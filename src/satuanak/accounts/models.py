@@ -7,7 +7,9 @@ on the user from the first migration means no later data migration has to guess 
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
@@ -33,6 +35,17 @@ class Agency(models.Model):
         return self.name
 
 
+class SatuAnakUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        # The first account on a new server is the data steward: a superuser with the default
+        # "public" role could not open the admin (it needs the steward's MANAGE_USERS).
+        extra_fields.setdefault("role", Role.DATA_STEWARD)
+        extra_fields.setdefault("area_level", "district")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     class AreaLevel(models.TextChoices):
         DISTRICT = "district", "Kabupaten"
@@ -48,6 +61,8 @@ class User(AbstractUser):
         Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     area_desa = models.ManyToManyField(Desa, blank=True, related_name="users")
+
+    objects = SatuAnakUserManager()
 
     class Meta:
         verbose_name = "pengguna"

@@ -27,6 +27,7 @@ from satuanak.access.selectors import (
 )
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
+from satuanak.persons.models import Child
 
 PAGE_SIZE = 50
 
@@ -68,8 +69,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, child_id: int, revealed_nik: str = "") -> dict[str, object]:
-    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
+def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") -> dict[str, object]:
     policy = policy_for(getattr(request.user, "role", ""))
     grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
     sections = [{"source": s, "records": grouped.get(s.value, [])} for s in Source if s in policy.sources]
@@ -87,23 +87,25 @@ def _detail_context(request: HttpRequest, child_id: int, revealed_nik: str = "")
 @personal_data_view(Capability.VIEW_CHILDREN)
 @require_GET
 def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
-    return render(request, "web/child_detail.html", _detail_context(request, child_id))
+    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
+    return render(request, "web/child_detail.html", _detail_context(request, child))
 
 
 @personal_data_view(Capability.REVEAL_NIK)
 @require_POST
 def child_nik_reveal_view(request: HttpRequest, child_id: int) -> HttpResponse:
+    # One look, one entry: the child is opened once (CHILD_VIEWED), the reveal adds NIK_REVEALED.
+    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
     purpose = request.POST.get("tujuan", "").strip()
     if not purpose:
-        context = _detail_context(request, child_id)
+        context = _detail_context(request, child)
         context["error"] = "Tuliskan tujuan membuka NIK. / State why you need the NIK."
         return render(request, "web/child_detail.html", context, status=400)
-    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
     try:
-        nik = child_nik_reveal(user=request.user, child=child, purpose=purpose, request=request)
+        nik = child_nik_reveal(user=request.user, child=child, purpose=purpose[:300], request=request)
     except AccessDenied as exc:
         raise PermissionDenied(str(exc)) from exc
-    return render(request, "web/child_detail.html", _detail_context(request, child_id, revealed_nik=nik))
+    return render(request, "web/child_detail.html", _detail_context(request, child, revealed_nik=nik))
 
 
 @personal_data_view(Capability.EXPORT_CHILDREN)

@@ -47,6 +47,8 @@ def test_reveal_needs_a_purpose_and_is_logged(personas: dict[str, Any], child: C
     assert shown.status_code == 200
     assert child.nik in shown.content.decode()
     event = AuditEvent.objects.get(actor=user, action=AuditAction.NIK_REVEALED)
+    # Two POSTs opened the page twice: exactly two views logged, not one per helper call.
+    assert AuditEvent.objects.filter(actor=user, action=AuditAction.CHILD_VIEWED).count() == 2
     assert event.subject_id == str(child.pk) and event.purpose == "pengurusan akta"
     assert event.desa_code == "61.07.01.2001" and event.ip == "127.0.0.1"
 
