@@ -7,7 +7,7 @@ on the user from the first migration means no later data migration has to guess 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -62,7 +62,7 @@ class User(AbstractUser):
     )
     area_desa = models.ManyToManyField(Desa, blank=True, related_name="users")
 
-    objects = SatuAnakUserManager()
+    objects: ClassVar[SatuAnakUserManager] = SatuAnakUserManager()
 
     class Meta:
         verbose_name = "pengguna"
