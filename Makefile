@@ -14,7 +14,7 @@ HOST ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
+.PHONY: demo import-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
         pytest db reference synthetic demo-users serve bench lock clean
 
 # --- set-up -------------------------------------------------------------------------------
@@ -55,15 +55,26 @@ reference: db
 synthetic: install
 	$(PY) manage.py generate --children $(CHILDREN) --seed $(SEED) --out var/synthetic
 
+# The synthetic district goes in through the same import path a data officer uses.
+EXPORTS := var/synthetic/exports
+import-synthetic: synthetic reference
+	$(PY) manage.py import --source siak $(EXPORTS)/siak/*.csv
+	$(PY) manage.py import --source eppgbm $(EXPORTS)/eppgbm/*.xlsx
+	$(PY) manage.py import --source imunisasi $(EXPORTS)/imunisasi/*.csv
+	$(PY) manage.py import --source kia $(EXPORTS)/kia/*.xlsx
+	$(PY) manage.py import --source dapodik $(EXPORTS)/dapodik/*.xlsx
+	$(PY) manage.py import --source simfoni $(EXPORTS)/simfoni/*.xlsx
+
 demo-users: reference
 	$(PY) manage.py demo_users
 
+# The task worker (uploads) runs beside the web server and stops with it.
 serve:
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
-	$(PY) manage.py runserver $(HOST)
+	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
-demo: assets reference synthetic demo-users serve
+demo: assets reference synthetic import-synthetic demo-users serve
 
 # --- checks -------------------------------------------------------------------------------
 lint: install

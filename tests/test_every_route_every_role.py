@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import AreaScope, policy_for
 from satuanak.audit.models import AuditAction, AuditEvent
+from satuanak.imports.models import ImportBatch, RejectedRow
 from satuanak.persons.models import Child
 from satuanak.persons.tests.factories import ChildFactory, ChildRecordFactory
 from satuanak.regions.models import Desa
@@ -58,8 +59,27 @@ def _in_area(user: Any, child: Child) -> bool:
     return user.area_desa.filter(pk=child.desa_id).exists()
 
 
-def _url(route: str, child: Child) -> str:
-    return "/" + route.replace("<int:child_id>", str(child.pk))
+def _url(route: str, child: Child, batch: ImportBatch) -> str:
+    return "/" + route.replace("<int:child_id>", str(child.pk)).replace("<int:batch_id>", str(batch.pk))
+
+
+@pytest.fixture
+def batches(db: None) -> list[ImportBatch]:
+    """A finished batch of an ordinary source and one of violence cases."""
+    made = []
+    for source in ("siak", "simfoni"):
+        batch = ImportBatch.objects.create(
+            source=source,
+            adapter=source,
+            file_name=f"{source}.csv",
+            sha256=source * 4,
+            status="done",
+            rows_in=1,
+            rejected=1,
+        )
+        RejectedRow.objects.create(batch=batch, row_number=2, data={"NAMA": f"RAHASIA-BATCH-{source}"})
+        made.append(batch)
+    return made
 
 
 @pytest.fixture
@@ -103,7 +123,7 @@ def _client_for(user: Any | None) -> Client:
     ],
 )
 def test_every_route_as_every_role(
-    persona_name: str, personas: dict[str, Any], children: dict[str, Child]
+    persona_name: str, personas: dict[str, Any], children: dict[str, Child], batches: list[ImportBatch]
 ) -> None:
     user = None if persona_name == ANONYMOUS else personas[persona_name]
     client = _client_for(user)
@@ -112,9 +132,14 @@ def test_every_route_as_every_role(
     for route, name, view in sorted(_project_routes(), key=lambda r: r[1].endswith("logout")):
         rule = access_rule_of(view)
         assert rule is not None
-        targets = list(children.values()) if "<int:child_id>" in route else [children["a"]]
-        for child in targets:
-            url = _url(route, child)
+        if "<int:child_id>" in route:
+            targets = [(c, batches[0]) for c in children.values()]
+        elif "<int:batch_id>" in route:
+            targets = [(children["a"], b) for b in batches]
+        else:
+            targets = [(children["a"], batches[0])]
+        for child, batch in targets:
+            url = _url(route, child, batch)
             before = AuditEvent.objects.count()
             if name.endswith("nik-reveal") or name.endswith("logout"):
                 response = client.post(url, {"tujuan": "uji akses"})
@@ -150,6 +175,13 @@ def test_every_route_as_every_role(
                     > 0
                 )
                 continue
+            policy = policy_for(user.role)
+            if "<int:batch_id>" in route and batch.source not in policy.import_sources:
+                assert status == 404, (persona_name, name, batch.source, status)
+                continue
+            if name.endswith("import-rejected") and batch.source not in policy.sources:
+                assert status == 403, (persona_name, name, batch.source, status)
+                continue
             if "<int:child_id>" in route and not _in_area(user, child):
                 assert status == 404, (persona_name, name, child.name, status)
                 assert AuditEvent.objects.filter(
@@ -162,6 +194,8 @@ def test_every_route_as_every_role(
             if "<int:child_id>" in route:
                 shows_violence = "RAHASIA-KASUS" in body
                 assert shows_violence == (user.role == "protection_officer"), (persona_name, name)
+            if "<int:batch_id>" in route and batch.source not in policy.sources:
+                assert f"RAHASIA-BATCH-{batch.source}" not in body, (persona_name, name)
             for other in children.values():
                 if not _in_area(user, other) and "audit" not in name:
                     assert other.name not in body, (persona_name, name, "child outside the area listed")

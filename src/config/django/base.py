@@ -26,11 +26,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "satuanak.regions",
     "satuanak.facilities",
     "satuanak.accounts",
     "satuanak.audit",
     "satuanak.persons",
+    "satuanak.imports",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",
@@ -93,6 +96,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# Background work (imports from the upload page) runs through django-tasks on the database:
+# no extra server; `satuanak db_worker` executes the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

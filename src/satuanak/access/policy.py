@@ -56,6 +56,9 @@ class RolePolicy:
     export_sources: frozenset[Source]  # which of those may appear in its exports
     capabilities: frozenset[Capability]
     why: str  # the duty that justifies the access (PDP: purpose limitation)
+    # Which sources' files the role may load (needs RUN_IMPORTS). The steward loads every
+    # source but, without SIMFONI in `sources`, sees a violence-case file's counts, not its rows.
+    import_sources: frozenset[Source] = frozenset()
 
     @property
     def reads_personal_data(self) -> bool:
@@ -76,6 +79,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             export_sources=frozenset(Source) - {Source.SIMFONI},
             capabilities=frozenset(_C),
             why="mengelola impor, penautan, pengguna dan audit / runs imports, linkage, users, audit",
+            import_sources=frozenset(Source),
         ),
         RolePolicy(
             role=Role.HEALTH_OFFICER,
@@ -122,8 +126,11 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.SIAK, Source.SIMFONI}),
             export_sources=frozenset({Source.SIAK, Source.SIMFONI}),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            capabilities=frozenset(
+                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES, _C.RUN_IMPORTS}
+            ),
             why="kasus kekerasan dan rujukan / violence cases and referrals",
+            import_sources=frozenset({Source.SIMFONI}),
         ),
         RolePolicy(
             role=Role.PLANNER,

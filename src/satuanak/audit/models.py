@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", "Mengekspor data"
     FILE_DOWNLOADED = "file_downloaded", "Mengunduh berkas (laporan galat, bukti)"
     IMPORT_RUN = "import_run", "Menjalankan impor"
+    IMPORT_VIEWED = "import_viewed", "Membuka hasil impor (baris ditolak)"
     REVIEW_DECIDED = "review_decided", "Memutuskan tinjauan penautan"
     RECORD_CHANGED = "record_changed", "Mengubah data"
     USER_CHANGED = "user_changed", "Mengubah pengguna / peran / wilayah"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from satuanak.access.decorators import public_view
-from satuanak.web import audit_views, children, views
+from satuanak.web import audit_views, children, imports_views, views
 
 app_name = "web"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("anak/ekspor.csv", children.child_export, name="child-export"),
     path("anak/<int:child_id>/", children.child_detail, name="child-detail"),
     path("anak/<int:child_id>/nik/", children.child_nik_reveal_view, name="child-nik-reveal"),
+    path("impor/", imports_views.import_upload, name="import-upload"),
+    path("impor/<int:batch_id>/", imports_views.import_detail, name="import-detail"),
+    path("impor/<int:batch_id>/ditolak.csv", imports_views.import_rejected_download, name="import-rejected"),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
 ]

@@ -49,3 +49,11 @@ def test_only_the_steward_manages_users_and_reads_the_audit_log() -> None:
 def test_unknown_role_is_treated_as_public() -> None:
     assert policy_for("no-such-role") == ROLE_POLICIES[Role.PUBLIC]
     assert not role_can("", Capability.VIEW_CHILDREN)
+
+
+def test_who_may_import_what() -> None:
+    for role, policy in ROLE_POLICIES.items():
+        assert bool(policy.import_sources) == (Capability.RUN_IMPORTS in policy.capabilities), role
+    assert ROLE_POLICIES[Role.DATA_STEWARD].import_sources == frozenset(Source)
+    # Violence-case files are loaded by the steward or the protection officer, read only by the latter.
+    assert ROLE_POLICIES[Role.PROTECTION_OFFICER].import_sources == {Source.SIMFONI}

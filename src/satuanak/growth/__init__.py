@@ -1,0 +1,1 @@
+"""Child growth: WHO 2006 standards (pure Python + numpy/polars, no Django yet)."""

@@ -1,0 +1,17 @@
+"""WHO Child Growth Standards 2006 (0-60 months), as adopted by Permenkes 2/2020."""
+
+from satuanak.growth.who.zscore import (
+    BIV_LIMITS,
+    MAX_AGE_DAYS,
+    length_height_for_age_z,
+    weight_for_age_z,
+    weight_for_length_height_z,
+)
+
+__all__ = [
+    "BIV_LIMITS",
+    "MAX_AGE_DAYS",
+    "length_height_for_age_z",
+    "weight_for_age_z",
+    "weight_for_length_height_z",
+]

@@ -1,0 +1,143 @@
+"""Import batches, what each file brought, what was refused and why, and the staged rows.
+
+Every file loaded is a batch (source, file name, SHA-256, who, when, counts). Accepted rows are
+staged per adapter under their natural key (the last version wins; the versions it replaced are
+kept in `StagedRecordVersion`); rejected rows are kept whole with the issues that refused them.
+rows_in = accepted + rejected for every batch: a check constraint holds the database to it.
+
+Staged rows keep their canonical fields as one JSON document rather than a table per source:
+the adapters (sources/*/columns.py) are the schema, later stages read them as columnar frames,
+and a new source or column then needs no migration (docs/decisions/0004).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from satuanak.core.sources import Source
+
+
+class ImportBatch(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Menunggu"
+        RUNNING = "running", "Berjalan"
+        DONE = "done", "Selesai"
+        DUPLICATE = "duplicate", "Berkas sama sudah diimpor"
+        FAILED = "failed", "Gagal"
+
+    source = models.CharField("sumber", max_length=20, choices=[(s.value, s.label) for s in Source])
+    adapter = models.CharField("format", max_length=30, blank=True)
+    file_name = models.CharField("nama berkas", max_length=255)
+    sheet = models.CharField("sheet", max_length=100, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField("ukuran (byte)", default=0)
+    stored_path = models.CharField("salinan berkas", max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("dibuat", auto_now_add=True)
+    started_at = models.DateTimeField("mulai", null=True, blank=True)
+    finished_at = models.DateTimeField("selesai", null=True, blank=True)
+    status = models.CharField("status", max_length=12, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField("tahap", max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField("kemajuan (%)", default=0)
+    rows_in = models.PositiveIntegerField("baris masuk", default=0)
+    accepted = models.PositiveIntegerField("diterima", default=0)
+    rejected = models.PositiveIntegerField("ditolak", default=0)
+    inserted = models.PositiveIntegerField("baru", default=0)
+    updated = models.PositiveIntegerField("diperbarui", default=0)
+    unchanged = models.PositiveIntegerField("tidak berubah", default=0)
+    warnings = models.PositiveIntegerField("peringatan", default=0)
+    blank_rows = models.PositiveIntegerField("baris kosong dilewati", default=0)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField("pesan", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "batch impor"
+        verbose_name_plural = "batch impor"
+        constraints = [
+            models.CheckConstraint(
+                name="importbatch_rows_accounted_for",
+                condition=Q(rows_in=F("accepted") + F("rejected")),
+            ),
+            # The same file (by content) is imported once per format; a second try is recorded
+            # as a DUPLICATE batch that adds nothing.
+            models.UniqueConstraint(
+                fields=["adapter", "sha256"], condition=Q(status="done"), name="importbatch_one_done_per_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch #{self.pk} {self.adapter or self.source} {self.file_name}"
+
+
+class ImportIssue(models.Model):
+    """One problem found in one row (or in the file): why a row was refused, or a warning."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    row_number = models.PositiveIntegerField("baris", null=True, blank=True)
+    column = models.CharField("kolom", max_length=200, blank=True)
+    value = models.TextField("nilai", blank=True)
+    code = models.CharField("kode", max_length=40)
+    severity = models.CharField("tingkat", max_length=10, default="error")
+    message = models.TextField("alasan")
+
+    class Meta:
+        ordering = ["batch", "row_number", "id"]
+        indexes = [models.Index(fields=["batch", "row_number"], name="importissue_batch_row")]
+
+    def __str__(self) -> str:
+        return f"batch #{self.batch_id} baris {self.row_number}: {self.code}"
+
+
+class RejectedRow(models.Model):
+    """A refused row kept whole, as read from the file, to be corrected and imported again."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejected_rows")
+    row_number = models.PositiveIntegerField("baris")
+    data = models.JSONField("isi baris")
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+
+    def __str__(self) -> str:
+        return f"batch #{self.batch_id} baris {self.row_number}"
+
+
+class StagedRecord(models.Model):
+    """The current version of one source record, by the adapter's natural key."""
+
+    adapter = models.CharField("format", max_length=30)
+    natural_key = models.CharField("kunci alami", max_length=300)
+    data = models.JSONField("isi (kolom kanonik)")
+    row_hash = models.CharField(max_length=64)
+    first_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    last_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    row_number = models.PositiveIntegerField("baris di berkas terakhir")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adapter", "natural_key"], name="stagedrecord_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adapter} #{self.pk}"  # no natural key: it may hold a NIK
+
+
+class StagedRecordVersion(models.Model):
+    """A version a later batch replaced: the history of what changed."""
+
+    record = models.ForeignKey(StagedRecord, on_delete=models.CASCADE, related_name="versions")
+    data = models.JSONField()
+    row_hash = models.CharField(max_length=64)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")  # that batch's version
+    replaced_by = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    row_number = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"versi #{self.pk} dari {self.record_id}"

@@ -1,0 +1,1 @@
+"""Adapter package; see columns.py and README.md."""
