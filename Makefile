@@ -113,6 +113,7 @@ test-postgres: install assets chromium
 
 bench: install
 	$(PY) bench/generate.py
+	$(PY) bench/imports.py
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock: | $(PY)

@@ -7,3 +7,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 DEBUG = False
 # Tasks run at once, in the request, so tests see the result without a worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# On SQLite the test database is a file, as in production, not Django's shared-cache memory
+# database: that one locks whole tables at once and fails concurrent writers at once instead of
+# waiting (the concurrent-import test would test the test set-up, not the platform).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-satuanak.sqlite3")}  # noqa: F405
