@@ -10,6 +10,7 @@ Everything is polars expressions (plus numpy for the WHO z-scores): no Python lo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -262,11 +263,18 @@ def _fmt_date(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%d-%m-%Y")
 
 
+def _stable_digests(texts: pl.Series) -> pl.Series:
+    return pl.Series(
+        [None if t is None else hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in texts],
+        dtype=pl.String,
+    )
+
+
 def _hash_hex(expr: pl.Expr) -> pl.Expr:
-    """Two seeded 64-bit polars hashes as 40 decimal digits (stable for a polars version; see README)."""
-    a = expr.hash(seed=0x5A7A).cast(pl.String).str.zfill(20)
-    b = expr.hash(seed=0xA4A4).cast(pl.String).str.zfill(20)
-    return pl.concat_str([a, b])
+    """BLAKE2b-128 of the row's canonical text, as hex. Stored in staging to tell an unchanged
+    row from a changed one across imports, so it must not change with a library upgrade (polars'
+    own hash may); a Python loop over the accepted rows costs about a second per million."""
+    return expr.map_batches(_stable_digests, return_dtype=pl.String)
 
 
 # ----------------------------------------------------------------------------------------------------
