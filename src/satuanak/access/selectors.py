@@ -92,15 +92,21 @@ class ChildListFilters:
     desa_code: str = ""
 
 
-def children_list(
-    *, user: Any, filters: ChildListFilters, request: HttpRequest | None = None
-) -> QuerySet[Child]:
-    """The user's children matching the filters; the look at the list is audited."""
+def _children_matching(user: Any, filters: ChildListFilters) -> QuerySet[Child]:
+    """The user's children narrowed by the list's filters (one definition for list and export)."""
     qs = children_visible_to(user).select_related("desa")
     if filters.query:
         qs = qs.filter(Q(name__icontains=filters.query) | Q(nik=filters.query))
     if filters.desa_code:
         qs = qs.filter(desa__code=filters.desa_code)
+    return qs
+
+
+def children_list(
+    *, user: Any, filters: ChildListFilters, request: HttpRequest | None = None
+) -> QuerySet[Child]:
+    """The user's children matching the filters; the look at the list is audited."""
+    qs = _children_matching(user, filters)
     audit_record(
         action=AuditAction.CHILD_LIST_VIEWED,
         actor=user,
@@ -167,11 +173,7 @@ def children_export_csv(
         raise AccessDenied("Peran Anda tidak boleh mengekspor / your role may not export")
     if not purpose.strip():
         raise ValueError("Tujuan ekspor wajib diisi / an export purpose is required")
-    qs = children_visible_to(user).select_related("desa")
-    if filters.query:
-        qs = qs.filter(Q(name__icontains=filters.query) | Q(nik=filters.query))
-    if filters.desa_code:
-        qs = qs.filter(desa__code=filters.desa_code)
+    qs = _children_matching(user, filters)
     columns = export_columns_for(user)
     buf = io.StringIO()
     writer = csv.writer(buf)

@@ -12,6 +12,7 @@ once cannot interleave their upserts.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import shutil
@@ -88,10 +89,17 @@ def import_batches_mark_interrupted(*, older_than: timedelta = timedelta(hours=6
     )
 
 
+@functools.cache
+def _indonesian_kecamatan_codes(path: Path) -> tuple[str, ...]:
+    # Shipped data that never changes while the process runs: read once, not once per file.
+    with path.open(encoding="utf-8") as f:
+        return tuple(r["code"] for r in csv.DictReader(f) if r["level"] == "kecamatan")
+
+
 def reference_data_from_db() -> ReferenceData:
-    region_path = Path(settings.SATUANAK_DATA_DIR) / "indonesia_wilayah_to_kecamatan.csv"
-    with region_path.open(encoding="utf-8") as f:
-        region_codes = [r["code"] for r in csv.DictReader(f) if r["level"] == "kecamatan"]
+    region_codes = _indonesian_kecamatan_codes(
+        Path(settings.SATUANAK_DATA_DIR) / "indonesia_wilayah_to_kecamatan.csv"
+    )
     return ReferenceData.build(
         desa=Desa.objects.values_list("code", "name", "kecamatan__code"),
         posyandu=Posyandu.objects.values_list("name", flat=True),
