@@ -80,3 +80,10 @@ def personas(db: None) -> dict[str, Any]:
             user.area_desa.set(HealthFacility.objects.get(name=area).service_area.all())
         users[name] = user
     return users
+
+
+@pytest.fixture(autouse=True)
+def _staging_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test stages import rows in its own folder: batch ids repeat between tests once their
+    transactions roll back, and a file left by one test must not be read by another."""
+    settings.SATUANAK_STAGING_DIR = tmp_path_factory.mktemp("staging")

@@ -120,6 +120,7 @@ def run_import(path: Path, *, database: str, tmp: Path) -> dict[str, float | int
         for p in tmp.glob(db.name + "*"):
             p.unlink()
         env["SATUANAK_SQLITE_PATH"] = str(db)
+    env["SATUANAK_STAGING_DIR"] = str(tmp / f"staging-{database}-{path.suffix[1:]}")
     code = _CHILD.format(src=str(ROOT / "src"), path=str(path))
     proc = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False

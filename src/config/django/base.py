@@ -18,6 +18,9 @@ ALLOWED_HOSTS = env_list("SATUANAK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 SATUANAK_DATA_DIR = BASE_DIR / "data"
 # Where `make demo` writes the synthetic district's exports.
 SATUANAK_VAR_DIR = BASE_DIR / env_str("SATUANAK_VAR_DIR", "var")
+# Accepted rows of every import batch, one Parquet file each (docs/decisions/0005). Back it up
+# with the database: a done batch without its file has lost its rows.
+SATUANAK_STAGING_DIR = BASE_DIR / env_str("SATUANAK_STAGING_DIR", "var/staging")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

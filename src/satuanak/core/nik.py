@@ -262,11 +262,10 @@ def parse_niks(values: pl.Series, *, reference_date: date) -> pl.DataFrame:
     year = pl.when(after).then(1900 + pl.col("yy")).otherwise(2000 + pl.col("yy"))
     df = df.with_columns(year=year)
     df = df.with_columns(
-        birth_date=pl.date(pl.col("year"), pl.col("month").clip(1, 12), pl.lit(1)).dt.offset_by(
-            (pl.col("day") - 1).cast(pl.String) + "d"
-        )
+        birth_date=pl.date(pl.col("year"), pl.col("month").clip(1, 12), pl.lit(1))
+        + pl.duration(days=pl.col("day").clip(1, 99) - 1)
     )
-    # offset_by rolls 31-02 over into March: such dates are invalid, which the month check catches.
+    # Adding days rolls 31-02 over into March: such dates are invalid, which the month check catches.
     date_ok = (
         pl.col("month").is_between(1, 12)
         & pl.col("day").is_between(1, 31)

@@ -1,13 +1,10 @@
-"""Import batches, what each file brought, what was refused and why, and the staged rows.
+"""Import batches, what each file brought, what was refused and why.
 
 Every file loaded is a batch (source, file name, SHA-256, who, when, counts). Accepted rows are
-staged per adapter under their natural key (the last version wins; the versions it replaced are
-kept in `StagedRecordVersion`); rejected rows are kept whole with the issues that refused them.
+staged in the batch's own Parquet file (`staged_file`, see imports/staging.py and
+docs/decisions/0005): per natural key, the newest done batch holds the current version and the
+older ones its history. Rejected rows are kept whole here, with the issues that refused them.
 rows_in = accepted + rejected for every batch: a check constraint holds the database to it.
-
-Staged rows keep their canonical fields as one JSON document rather than a table per source:
-the adapters (sources/*/columns.py) are the schema, later stages read them as columnar frames,
-and a new source or column then needs no migration (docs/decisions/0004).
 """
 
 from __future__ import annotations
@@ -55,6 +52,12 @@ class ImportBatch(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     message = models.TextField("pesan", blank=True)
+    # Relative to settings.SATUANAK_STAGING_DIR; set in the transaction that marks the batch done.
+    staged_file = models.CharField("berkas baris diterima", max_length=300, blank=True)
+    # The order in which done batches of a format were committed (1, 2, ...), assigned under the
+    # import lock: the newest version of a record is the one in the highest. Not the batch id:
+    # two imports started together may commit in the other order.
+    staged_order = models.PositiveIntegerField("urutan", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,37 +110,3 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"batch #{self.batch_id} baris {self.row_number}"
-
-
-class StagedRecord(models.Model):
-    """The current version of one source record, by the adapter's natural key."""
-
-    adapter = models.CharField("format", max_length=30)
-    natural_key = models.CharField("kunci alami", max_length=300)
-    data = models.JSONField("isi (kolom kanonik)")
-    row_hash = models.CharField(max_length=64)
-    first_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
-    last_batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
-    row_number = models.PositiveIntegerField("baris di berkas terakhir")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["adapter", "natural_key"], name="stagedrecord_one_per_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.adapter} #{self.pk}"  # no natural key: it may hold a NIK
-
-
-class StagedRecordVersion(models.Model):
-    """A version a later batch replaced: the history of what changed."""
-
-    record = models.ForeignKey(StagedRecord, on_delete=models.CASCADE, related_name="versions")
-    data = models.JSONField()
-    row_hash = models.CharField(max_length=64)
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")  # that batch's version
-    replaced_by = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
-    row_number = models.PositiveIntegerField()
-
-    def __str__(self) -> str:
-        return f"versi #{self.pk} dari {self.record_id}"

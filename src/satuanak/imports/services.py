@@ -2,11 +2,12 @@
 
 The same service serves the command (`satuanak import`) and the upload page (through a
 background task). Stages: read (readers/) -> validate (sources/*, vectorised) -> write. Reading
-and validation run outside any transaction and report progress; the write is one transaction,
-so a crash or a kill leaves no half batch visible (the batch stays "running" until
-`import_batches_mark_interrupted` marks it failed). Writes to the same format are serialised
-(PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), so two imports of one source at
-once cannot interleave their upserts.
+and validation run outside any transaction and report progress; the write is one transaction
+(the accepted rows go to the batch's Parquet file in staging/, written before the commit and
+read only once the batch is done), so a crash or a kill leaves no half batch visible (the batch
+stays "running" until `import_batches_mark_interrupted` marks it failed). Writes to the same
+format are serialised (PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), so two
+imports of one source at once cannot interleave.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import io
 import shutil
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,17 +28,19 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.core.sources import Source
 from satuanak.facilities.models import HealthFacility, Posyandu, School
+from satuanak.imports import staging
 from satuanak.imports.models import ImportBatch
 from satuanak.imports.readers import RawTable, ReadError, read_table
 from satuanak.regions.models import Desa
 from satuanak.sources import adapters_for
-from satuanak.sources.base import HeaderError, SourceAdapter, ValidationResult
+from satuanak.sources.base import NON_CONTENT_FIELDS, ROW, HeaderError, SourceAdapter, ValidationResult
 from satuanak.sources.reference import ReferenceData
 
 Progress = Callable[[str, int], None]  # (stage label, percent 0-100)
@@ -78,15 +82,23 @@ def import_batch_create(
 
 
 def import_batches_mark_interrupted(*, older_than: timedelta = timedelta(hours=6)) -> int:
-    """Batches left 'running' by a killed process: nothing of theirs was written (one
-    transaction), so they are marked failed and can simply be run again."""
+    """Batches left 'running' by a killed process: nothing of theirs was committed (one
+    transaction), so they are marked failed and can simply be run again. A staged file such a
+    process may have left behind belongs to no done batch and is deleted."""
     cutoff = timezone.now() - older_than
-    return ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, started_at__lt=cutoff).update(
+    marked = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, started_at__lt=cutoff).update(
         status=ImportBatch.Status.FAILED,
         message="Impor terputus (proses berhenti); tidak ada data yang tersimpan. Jalankan lagi. / "
         "Import interrupted; nothing was saved. Run it again.",
         finished_at=timezone.now(),
     )
+    done_files = set(
+        ImportBatch.objects.filter(status=ImportBatch.Status.DONE)
+        .exclude(staged_file="")
+        .values_list("staged_file", flat=True)
+    )
+    staging.remove_orphans(keep=done_files, older_than_seconds=older_than.total_seconds())
+    return marked
 
 
 @functools.cache
@@ -279,7 +291,7 @@ def _all_rejected(frame: pl.DataFrame, *, code: str, message: str) -> Validation
             "message": pl.String,
         },
     )
-    accepted = pl.DataFrame(schema={"__row": pl.Int64, "natural_key": pl.String, "row_hash": pl.String})
+    accepted = pl.DataFrame(schema={ROW: pl.Int64, "natural_key": pl.String})
     return ValidationResult(accepted=accepted, rejected=frame, issues=issues)
 
 
@@ -313,132 +325,149 @@ def _bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 
 def _lock_adapter(name: str) -> None:
+    """Serialise writers of one format. PostgreSQL: an advisory lock held to the commit. SQLite:
+    the transaction itself began IMMEDIATE (settings), which already excludes other writers."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"import:{name}".encode())])
 
 
-def _canonical_json(accepted: pl.DataFrame) -> pl.DataFrame:
-    fields = [c for c in accepted.columns if c not in ("__row", "natural_key", "row_hash")]
-    if not fields:  # nothing accepted from a file whose headers did not fit
-        return accepted.select("__row", "natural_key", "row_hash", pl.lit("{}").alias("data"))
-    # Dates become ISO text; polars encodes the whole column at once.
-    return accepted.select(
-        "__row",
+def _done_batches(adapter: str) -> Any:
+    return ImportBatch.objects.filter(adapter=adapter, status=ImportBatch.Status.DONE).exclude(staged_file="")
+
+
+def staged_batch_files(adapter: str) -> list[tuple[int, str]]:
+    """(batch id, staged file) of the done batches of a format, in the order they were committed."""
+    return list(_done_batches(adapter).order_by("staged_order").values_list("pk", "staged_file"))
+
+
+def staged_records(adapter: str) -> pl.LazyFrame | None:
+    """The current version of every staged record of a format (None before the first import):
+    what later stages (linkage, flags) read."""
+    return staging.current_versions(staged_batch_files(adapter))
+
+
+def staged_record_history(adapter: str, natural_key: str) -> pl.DataFrame:
+    """Every version of one record, oldest first, with the batch that brought it."""
+    return staging.record_history(staged_batch_files(adapter), natural_key)
+
+
+def _with_change(accepted: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFrame:
+    """Mark each accepted row new, changed or unchanged against the current versions. Content
+    is compared column by column (nulls equal), not by a stored hash: nothing to keep stable
+    across library upgrades, and a column an adapter gains later simply reads as changed."""
+    if previous is None:
+        return accepted.with_columns(pl.lit("new").alias(staging.CHANGE))
+    content = [c for c in accepted.columns if c not in (ROW, "natural_key", *NON_CONTENT_FIELDS)]
+    old_cols = set(previous.collect_schema().names())
+    old = previous.select(
         "natural_key",
-        "row_hash",
-        pl.struct(
-            [
-                pl.col(c).cast(pl.String) if accepted.schema[c] in (pl.Date, pl.Datetime) else pl.col(c)
-                for c in fields
-            ]
-        )
-        .struct.json_encode()
-        .alias("data"),
+        pl.lit(True).alias("__seen"),
+        *[pl.col(c).alias(f"{c}__old") for c in content if c in old_cols],
     )
+    keys = accepted.select("natural_key").lazy()
+    old_rows = old.join(keys, on="natural_key", how="semi").collect()
+    joined = accepted.join(old_rows, on="natural_key", how="left")
+    same = pl.all_horizontal(
+        [
+            pl.col(c).eq_missing(pl.col(f"{c}__old").cast(accepted.schema[c], strict=False))
+            if c in old_cols
+            else pl.col(c).is_null()
+            for c in content
+        ]
+        or [pl.lit(True)]
+    )
+    change = (
+        pl.when(pl.col("__seen").is_null())
+        .then(pl.lit("new"))
+        .when(same)
+        .then(pl.lit("unchanged"))
+        .otherwise(pl.lit("changed"))
+    )
+    return joined.with_columns(change.alias(staging.CHANGE)).select(*accepted.columns, staging.CHANGE)
 
 
 def _write(batch: ImportBatch, adapter: SourceAdapter, result: ValidationResult) -> None:
     rows_in = result.accepted.height + result.rejected.height
-    with transaction.atomic():
-        _lock_adapter(adapter.name)
-        staged = _canonical_json(result.accepted)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT natural_key, id, row_hash FROM imports_stagedrecord WHERE adapter = %s",
-                [adapter.name],
+    relative = staging.batch_file(adapter.name, batch.pk)
+    pool: ThreadPoolExecutor | None = None
+    try:
+        with transaction.atomic():
+            _lock_adapter(adapter.name)
+            # Inside the lock: the versions this batch is compared with cannot change under it.
+            files = staged_batch_files(adapter.name)
+            staged = _with_change(result.accepted, staging.current_versions(files))
+            order = (_done_batches(adapter.name).aggregate(m=Max("staged_order"))["m"] or 0) + 1
+            counts = staged[staging.CHANGE].value_counts()
+            n = dict(zip(counts[staging.CHANGE].to_list(), counts["count"].to_list(), strict=True))
+            # The Parquet writer releases the GIL: the file is written while the refused rows and
+            # the issues go into the database; both finish before the commit.
+            pool = ThreadPoolExecutor(max_workers=1)
+            written = pool.submit(staging.write_batch_file, relative, staged)
+
+            rejected = result.rejected
+            raw_cols = [c for c in rejected.columns if c != ROW]
+            rejected_json = (
+                rejected.select(ROW, pl.struct(raw_cols).struct.json_encode().alias("data"))
+                if raw_cols
+                else rejected.select(ROW, pl.lit("{}").alias("data"))
             )
-            existing_rows = cursor.fetchall()
-        existing = pl.DataFrame(
-            existing_rows,
-            schema={"natural_key": pl.String, "id": pl.Int64, "old_hash": pl.String},
-            orient="row",
-        )
-        joined = staged.join(existing, on="natural_key", how="left")
-        new = joined.filter(pl.col("id").is_null())
-        changed = joined.filter(pl.col("id").is_not_null() & (pl.col("old_hash") != pl.col("row_hash")))
-        unchanged = joined.height - new.height - changed.height
-
-        _bulk_insert(
-            "imports_stagedrecord",
-            ["adapter", "natural_key", "data", "row_hash", "first_batch_id", "last_batch_id", "row_number"],
-            (
-                (adapter.name, key, data, h, batch.pk, batch.pk, row)
-                for row, key, h, data in new.select("__row", "natural_key", "row_hash", "data").iter_rows()
-            ),
-        )
-        if changed.height:
-            with connection.cursor() as cursor:
-                # Keep the replaced version (history), then overwrite with the new one.
-                cursor.executemany(
-                    "INSERT INTO imports_stagedrecordversion"
-                    " (record_id, data, row_hash, batch_id, replaced_by_id, row_number)"
-                    " SELECT id, data, row_hash, last_batch_id, %s, row_number"
-                    " FROM imports_stagedrecord WHERE id = %s",
-                    [(batch.pk, rid) for rid in changed["id"].to_list()],
-                )
-                data_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-                cursor.executemany(
-                    f"UPDATE imports_stagedrecord SET data = {data_param}, row_hash = %s,"  # noqa: S608  # nosec B608
-                    " last_batch_id = %s, row_number = %s WHERE id = %s",
-                    [
-                        (data, h, batch.pk, row, rid)
-                        for row, h, data, rid in changed.select("__row", "row_hash", "data", "id").iter_rows()
-                    ],
-                )
-
-        rejected = result.rejected
-        raw_cols = [c for c in rejected.columns if c != "__row"]
-        rejected_json = (
-            rejected.select("__row", pl.struct(raw_cols).struct.json_encode().alias("data"))
-            if raw_cols
-            else rejected.select("__row", pl.lit("{}").alias("data"))
-        )
-        _bulk_insert(
-            "imports_rejectedrow",
-            ["batch_id", "row_number", "data"],
-            ((batch.pk, row, data) for row, data in rejected_json.iter_rows()),
-        )
-        issues = result.issues
-        _bulk_insert(
-            "imports_importissue",
-            ["batch_id", "row_number", "column", "value", "code", "severity", "message"],
-            (
-                (batch.pk, row, col or "", (val or "")[:2000], code, sev, msg)
-                for row, col, val, code, sev, msg in issues.select(
-                    "__row", "column", "value", "code", "severity", "message"
-                ).iter_rows()
-            ),
-        )
-        n_warnings = issues.filter(pl.col("severity") == "warning").height
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.DONE,
-            rows_in=rows_in,
-            accepted=result.accepted.height,
-            rejected=result.rejected.height,
-            inserted=new.height,
-            updated=changed.height,
-            unchanged=unchanged,
-            warnings=n_warnings,
-            progress=100,
-            stage="selesai / done",
-            finished_at=timezone.now(),
-            message=batch.message,
-        )
-        audit_record(
-            action=AuditAction.IMPORT_RUN,
-            actor=batch.uploaded_by,
-            subject_type="import_batch",
-            subject_id=batch.pk,
-            detail={
-                "adapter": adapter.name,
-                "rows_in": rows_in,
-                "accepted": result.accepted.height,
-                "rejected": result.rejected.height,
-                "file": batch.file_name,
-                "sha256": batch.sha256,
-            },
-        )
+            _bulk_insert(
+                "imports_rejectedrow",
+                ["batch_id", "row_number", "data"],
+                ((batch.pk, row, data) for row, data in rejected_json.iter_rows()),
+            )
+            issues = result.issues
+            _bulk_insert(
+                "imports_importissue",
+                ["batch_id", "row_number", "column", "value", "code", "severity", "message"],
+                (
+                    (batch.pk, row, col or "", (val or "")[:2000], code, sev, msg)
+                    for row, col, val, code, sev, msg in issues.select(
+                        ROW, "column", "value", "code", "severity", "message"
+                    ).iter_rows()
+                ),
+            )
+            n_warnings = issues.filter(pl.col("severity") == "warning").height
+            written.result()
+            pool.shutdown()
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.DONE,
+                rows_in=rows_in,
+                accepted=result.accepted.height,
+                rejected=result.rejected.height,
+                inserted=n.get("new", 0),
+                updated=n.get("changed", 0),
+                unchanged=n.get("unchanged", 0),
+                warnings=n_warnings,
+                staged_file=str(relative),
+                staged_order=order,
+                progress=100,
+                stage="selesai / done",
+                finished_at=timezone.now(),
+                message=batch.message,
+            )
+            audit_record(
+                action=AuditAction.IMPORT_RUN,
+                actor=batch.uploaded_by,
+                subject_type="import_batch",
+                subject_id=batch.pk,
+                detail={
+                    "adapter": adapter.name,
+                    "rows_in": rows_in,
+                    "accepted": result.accepted.height,
+                    "rejected": result.rejected.height,
+                    "file": batch.file_name,
+                    "sha256": batch.sha256,
+                },
+            )
+    except BaseException:
+        # The transaction rolled back: the file must not outlive it (a kill here is what
+        # staging.remove_orphans is for).
+        if pool is not None:
+            pool.shutdown(wait=True)
+        staging.remove_file(relative)
+        raise
     batch.refresh_from_db()
 
 

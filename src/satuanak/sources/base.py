@@ -10,9 +10,10 @@ Everything is polars expressions (plus numpy for the WHO z-scores): no Python lo
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -36,6 +37,9 @@ ISSUE_SCHEMA: dict[str, pl.DataType] = {
 # Fields that number the rows of a report: not content (a duplicate copy gets the next number).
 NON_CONTENT_FIELDS = frozenset({"no"})
 PERSON_KEY = "person_key"
+# Rows validated at a time (see SourceAdapter.validate).
+CHUNK_ROWS = 200_000
+_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 class Kind(StrEnum):
@@ -122,6 +126,13 @@ class HeaderError(Exception):
         self.message = message
         self.missing = list(missing)
         self.other = other
+
+
+@dataclass(frozen=True)
+class _Part:
+    keys: pl.DataFrame  # ROW, __err, __empty, natural_key, __content
+    candidates: pl.DataFrame  # rows without errors, canonical columns
+    issues: list[pl.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,25 @@ def _map_distinct(df: pl.DataFrame, deps: list[str], exprs: dict[str, pl.Expr]) 
     return df.join(mapped, on=deps, how="left", nulls_equal=True, maintain_order="left")
 
 
+def _with_number(df: pl.DataFrame, f: str, *, integer: bool) -> pl.DataFrame:
+    """`v:<f>` from `r:<f>`. Most cells are plain numbers ("12.5"): a cast reads them; only the
+    rest (decimal comma, units, thousands dots) go through parse_decimal_expr's text clean-up."""
+    raw, out = f"r:{f}", f"v:{f}"
+    df = df.with_columns(pl.col(raw).cast(pl.Float64, strict=False).alias(out))
+    rest = df.filter(pl.col(out).is_null() & pl.col(raw).is_not_null()).select(ROW, raw)
+    if rest.height:
+        fixed = _map_distinct(rest, [raw], {"__num": parse_decimal_expr(pl.col(raw))}).select(ROW, "__num")
+        df = (
+            df.join(fixed, on=ROW, how="left", maintain_order="left")
+            .with_columns(pl.coalesce(pl.col(out), pl.col("__num")).alias(out))
+            .drop("__num")
+        )
+    if integer:
+        x = pl.col(out)
+        df = df.with_columns(pl.when(x == x.round(0)).then(x).cast(pl.Int64, strict=False).alias(out))
+    return df
+
+
 def _norm_person_name(expr: pl.Expr) -> pl.Expr:
     return (
         expr.str.to_lowercase().str.replace_all(r"[^\w\s]", "").str.replace_all(r"\s+", " ").str.strip_chars()
@@ -261,20 +291,6 @@ def _norm_person_name(expr: pl.Expr) -> pl.Expr:
 
 def _fmt_date(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%d-%m-%Y")
-
-
-def _stable_digests(texts: pl.Series) -> pl.Series:
-    return pl.Series(
-        [None if t is None else hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in texts],
-        dtype=pl.String,
-    )
-
-
-def _hash_hex(expr: pl.Expr) -> pl.Expr:
-    """BLAKE2b-128 of the row's canonical text, as hex. Stored in staging to tell an unchanged
-    row from a changed one across imports, so it must not change with a library upgrade (polars'
-    own hash may); a Python loop over the accepted rows costs about a second per million."""
-    return expr.map_batches(_stable_digests, return_dtype=pl.String)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -382,14 +398,63 @@ class SourceAdapter:
 
     # -- validation ---------------------------------------------------------------------------------
 
-    def validate(self, raw: pl.DataFrame, *, ref: ReferenceData, today: date) -> ValidationResult:
+    def validate(
+        self, raw: pl.DataFrame, *, ref: ReferenceData, today: date, chunk_rows: int = CHUNK_ROWS
+    ) -> ValidationResult:
         headers = [c for c in raw.columns if c != ROW]
         match = self.match_headers(headers)
         if match.missing:
             raise self._header_error(headers, match)
         if ROW not in raw.columns:
-            raw = raw.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+            raw = raw.with_row_index(ROW, offset=1)
         raw = raw.with_columns(pl.col(ROW).cast(pl.Int64))
+
+        # Row-local checks run chunk by chunk: a million rows then need a fraction of the memory
+        # of one pass (each check adds work columns), with the same result. Only the duplicate
+        # checks look across rows; they run once over the slim key columns of every chunk.
+        offsets = range(0, max(raw.height, 1), chunk_rows)
+
+        def run(offset: int) -> _Part:
+            return self._validate_rows(raw.slice(offset, chunk_rows), match=match, ref=ref, today=today)
+
+        # Two chunks at a time: many string expressions run on one thread per column, and polars
+        # releases the GIL, so a second chunk uses the core the first leaves idle.
+        if len(offsets) > 1:
+            with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+                parts = list(pool.map(run, offsets))
+        else:
+            parts = [run(offsets[0])]
+        keys = pl.concat([p.keys for p in parts], how="vertical", rechunk=False)
+        dups, dup_issues = self._duplicates(keys)
+        issues = pl.concat([*(i for p in parts for i in p.issues), *dup_issues], how="vertical")
+        # an empty row reports only that it is empty
+        empty = keys.filter(pl.col("__empty")).select(ROW)
+        issues = (
+            issues.join(empty, on=ROW, how="anti")
+            .vstack(
+                empty.select(
+                    pl.col(ROW),
+                    column=_lit(""),
+                    value=pl.lit(None, dtype=pl.String),
+                    code=_lit("empty_row"),
+                    severity=_lit("error"),
+                    message=_lit("Baris kosong / Empty row"),
+                )
+            )
+            .sort(ROW, maintain_order=True)
+        )
+        accepted = pl.concat([p.candidates for p in parts], how="vertical", rechunk=False)
+        if dups.height:
+            accepted = accepted.filter(~pl.col(ROW).is_in(dups[ROW].implode()))
+        accepted = accepted.rechunk()
+        refused = keys.filter(pl.col("__err") | pl.col("__empty")).select(ROW).vstack(dups)
+        rejected = raw.filter(pl.col(ROW).is_in(refused[ROW].implode()))
+        return ValidationResult(accepted=accepted, rejected=rejected, issues=issues)
+
+    def _validate_rows(
+        self, raw: pl.DataFrame, *, match: HeaderMatch, ref: ReferenceData, today: date
+    ) -> _Part:
+        """The row-local part of validation for one chunk of rows."""
         present = [c for c in self.columns if c.field in match.fields]
         hdr = match.fields
 
@@ -404,9 +469,12 @@ class SourceAdapter:
                     for c in present
                 ],
                 pl.all_horizontal(
-                    [_clean(pl.col(hdr[c.field]), collapse=c.field in text_fields).is_null() for c in present]
-                    + [pl.col(h).str.strip_chars().fill_null("") == "" for h in match.unknown]
+                    [pl.col(h).str.strip_chars().fill_null("") == "" for h in match.unknown] or [pl.lit(True)]
                 ).alias("__empty"),
+            )
+            .with_columns(
+                pl.col("__empty")
+                & pl.all_horizontal([r(c.field).is_null() for c in present] or [pl.lit(True)])
             )
             .collect()
         )
@@ -415,17 +483,18 @@ class SourceAdapter:
         fields = frozenset(hdr)
         for c in present:
             deps, exprs = self._typed(c, w, ref=ref, today=today, present=fields)
-            if exprs:
-                df = _map_distinct(df, deps, exprs)
+            if c.kind in (Kind.DECIMAL, Kind.INTEGER):
+                df = _with_number(df, c.field, integer=c.kind is Kind.INTEGER)
+            elif exprs:
+                df = _map_distinct(df, deps, exprs) if deps else df.with_columns(**exprs)
         if any(c.kind is Kind.NIK for c in present):
             df = self._with_niks(df, present, today=today)
-
         for c in present:
             self._checks(c, w, hdr=hdr, ref=ref, today=today, present={p.field for p in present})
         if self.anthropometry is not None:
             df = self._plausibility(df, w, hdr=hdr)
 
-        # 2. check codes, error mask
+        # 3. check codes, error mask
         codes = {f"__c{i}": ch.code for i, ch in enumerate(w.checks)}
         df = df.with_columns(**codes)
         err_cols = [
@@ -435,7 +504,7 @@ class SourceAdapter:
             (~pl.col("__empty") & pl.any_horizontal(err_cols or [pl.lit(False)])).alias("__err")
         )
 
-        # 3. canonical values, keys, hashes
+        # 4. canonical values, keys, a content hash (within this run only: exact copies)
         out_fields = [c.field for c in self.columns]
         canon: dict[str, pl.Expr] = {}
         for c in self.columns:
@@ -443,51 +512,24 @@ class SourceAdapter:
                 canon[c.field] = v(c.field)
             else:
                 canon[c.field] = pl.lit(None, dtype=_dtype(c.kind))
-        extra_names = list(w.extra)
         df = df.with_columns(**{f"o:{k}": e for k, e in canon.items()})
-        content = [f for f in out_fields if f not in NON_CONTENT_FIELDS]
-        as_text = [
-            pl.coalesce(pl.col(f"o:{f}").cast(pl.String), pl.lit("\x00") + r(f).fill_null(""))
-            if f in match.fields
-            else pl.lit("\x00")
-            for f in content
-        ]
-        df = df.with_columns(
-            __text=pl.concat_str(as_text, separator="\x1f"),
-            person_key=self._person_key_expr(),
-        )
-        df = df.with_columns(natural_key=self._natural_key_expr(), __content=pl.col("__text").hash(seed=17))
-        df = self._duplicates(df, w)
-
-        # 4. issues
-        issue_frames = self._issues(df, w)
-        issues = (
-            pl.concat(issue_frames, how="vertical") if issue_frames else pl.DataFrame(schema=ISSUE_SCHEMA)
-        )
-        # an empty row reports only that it is empty
-        issues = issues.join(df.filter(pl.col("__empty")).select(ROW), on=ROW, how="anti").vstack(
-            df.filter(pl.col("__empty")).select(
+        # Only rows without errors take part in the duplicate checks, and in them the typed
+        # values say all the raw text did: they are what a copy repeats.
+        content = [pl.col(f"o:{f}") for f in out_fields if f not in NON_CONTENT_FIELDS]
+        df = self._with_natural_key(self._with_person_key(df))
+        df = df.with_columns(__content=pl.struct(content).hash(seed=17))
+        ok = ~pl.col("__err") & ~pl.col("__empty")
+        return _Part(
+            keys=df.select(ROW, "__err", "__empty", "natural_key", "__content"),
+            candidates=df.filter(ok).select(
                 pl.col(ROW),
-                column=_lit(""),
-                value=pl.lit(None, dtype=pl.String),
-                code=_lit("empty_row"),
-                severity=_lit("error"),
-                message=_lit("Baris kosong / Empty row"),
-            )
+                *[pl.col(f"o:{f}").alias(f) for f in out_fields],
+                *list(w.extra),
+                pl.col(PERSON_KEY),
+                pl.col("natural_key"),
+            ),
+            issues=self._issues(df, w),
         )
-        issues = issues.sort(ROW, maintain_order=True)
-
-        rejected_mask = df["__err"] | df["__dup"] | df["__empty"]
-        accepted = df.filter(~rejected_mask).select(
-            pl.col(ROW),
-            *[pl.col(f"o:{f}").alias(f) for f in out_fields],
-            *extra_names,
-            pl.col(PERSON_KEY),
-            pl.col("natural_key"),
-            _hash_hex(pl.col("__text")).alias("row_hash"),
-        )
-        rejected = raw.filter(rejected_mask)
-        return ValidationResult(accepted=accepted, rejected=rejected, issues=issues)
 
     # -- typed values -------------------------------------------------------------------------------
 
@@ -502,11 +544,8 @@ class SourceAdapter:
         out: dict[str, pl.Expr] = {}
         if k is Kind.DATE:
             out[f"v:{f}"] = parse_date_expr(s, today=today)
-        elif k is Kind.DECIMAL:
-            out[f"v:{f}"] = parse_decimal_expr(s)
-        elif k is Kind.INTEGER:
-            x = parse_decimal_expr(s)
-            out[f"v:{f}"] = pl.when(x == x.round(0)).then(x).cast(pl.Int64, strict=False)
+        elif k in (Kind.DECIMAL, Kind.INTEGER):
+            return deps, {}  # _with_number
         elif k in (Kind.SEX, Kind.CHOICE):
             out[f"v:{f}"] = normalise_value_expr(s).replace_strict(
                 dict(c.choices or {}), default=None, return_dtype=pl.String
@@ -540,8 +579,8 @@ class SourceAdapter:
             out[f"k:{f}:known"] = name_expr(s).is_in(
                 sorted(ref.puskesmas_names)
             ) | s.str.to_uppercase().is_in(sorted(ref.puskesmas_codes))
-        else:
-            return deps, {f"v:{f}": s}
+        else:  # free text: the cleaned value itself, mostly distinct (no per-value pass)
+            return [], {f"v:{f}": s}
         return deps, out
 
     def _desa_code_expr(self, c: ColumnSpec, ref: ReferenceData, present: frozenset[str]) -> pl.Expr:
@@ -932,13 +971,17 @@ class SourceAdapter:
 
     # -- keys, duplicates, issues -------------------------------------------------------------------
 
-    def _person_key_expr(self) -> pl.Expr:
+    def _with_person_key(self, df: pl.DataFrame) -> pl.DataFrame:
+        """`person_key`: the NIK, or for a row without one "n:" + normalised name, birth date and
+        mother's name. Most rows carry a NIK, so the name key (regular expressions over two
+        names) is built only for the rows that lack one."""
         p = self.person
         if p is None:
-            return pl.lit(None, dtype=pl.String)
+            return df.with_columns(pl.lit(None, dtype=pl.String).alias(PERSON_KEY))
+        fields = {c.field for c in self.columns}
 
         def o(f: str | None) -> pl.Expr:
-            if f is None or f not in {c.field for c in self.columns}:
+            if f is None or f not in fields:
                 return pl.lit(None, dtype=pl.String)
             return pl.col(f"o:{f}")
 
@@ -948,67 +991,83 @@ class SourceAdapter:
         by_name = pl.when(name.is_not_null() & (name != "")).then(
             pl.concat_str([pl.lit("n:"), name, pl.lit("|"), dob.fill_null(""), pl.lit("|"), mother])
         )
-        return pl.coalesce(o(p.nik), by_name) if p.nik else by_name
+        if not p.nik or p.nik not in fields:
+            return df.with_columns(by_name.alias(PERSON_KEY))
+        nik = o(p.nik)
+        named = df.filter(nik.is_null()).select(ROW, by_name.alias("__by_name"))
+        return (
+            df.join(named, on=ROW, how="left", maintain_order="left")
+            .with_columns(pl.coalesce(nik, pl.col("__by_name")).alias(PERSON_KEY))
+            .drop("__by_name")
+        )
 
-    def _natural_key_expr(self) -> pl.Expr:
+    def _with_natural_key(self, df: pl.DataFrame) -> pl.DataFrame:
         parts = []
         for k in self.natural_key:
             e = pl.col(PERSON_KEY) if k == PERSON_KEY else pl.col(f"o:{k}")
             if k != PERSON_KEY and _kind_of(self, k) in (Kind.TEXT, Kind.POSYANDU, Kind.DESA, Kind.PUSKESMAS):
-                e = _norm_person_name(e)
+                # names of places repeat: normalise each distinct one once
+                df = _map_distinct(df, [f"o:{k}"], {f"__nk:{k}": _norm_person_name(e)})
+                e = pl.col(f"__nk:{k}")
             parts.append(e.cast(pl.String))
         # a key without its first part (the person, the NIK, the register number) identifies nothing
-        return pl.when(parts[0].is_not_null()).then(
-            pl.concat_str([p.fill_null("") for p in parts], separator="|")
-        )
+        joined = pl.concat_str([p.fill_null("") for p in parts], separator="|")
+        key = pl.when(parts[0].is_not_null()).then(joined)
+        return df.with_columns(key.alias("natural_key"))
 
-    def _duplicates(self, df: pl.DataFrame, w: _Work) -> pl.DataFrame:
-        """Among rows without other errors: exact copies, then same natural key with other content."""
-        df = df.with_columns(__i=pl.int_range(pl.len()))
-        ok = ~pl.col("__err") & ~pl.col("__empty")
-        first_content = pl.col(ROW).filter(ok).first().over("__content")
-        df = df.with_columns(
-            __dup_row=pl.when(ok & (pl.col(ROW) != first_content)).then(first_content),
+    def _duplicates(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+        """Among rows without other errors: exact copies, then same natural key with other content.
+        Returns the duplicate rows (ROW) and their issues."""
+        # Only rows without other errors take part; windows run only over the few rows whose
+        # content (then key) occurs more than once. Rows are in file order: first() is the earliest.
+        ok_rows = keys.filter(~pl.col("__err") & ~pl.col("__empty"))
+        copies = ok_rows.filter(pl.col("__content").is_duplicated())
+        dup_row = copies.with_columns(__first=pl.col(ROW).first().over("__content")).filter(
+            pl.col(ROW) != pl.col("__first")
         )
-        # rows the first check keeps; among them the natural key must be unique
-        ok2 = ok & pl.col("__dup_row").is_null() & pl.col("natural_key").is_not_null()
-        first_key = pl.col(ROW).filter(ok2).first().over("natural_key")
-        df = df.with_columns(
-            __dup_key=pl.when(ok2 & (pl.col(ROW) != first_key)).then(first_key),
+        rest = ok_rows.join(dup_row.select(ROW), on=ROW, how="anti")
+        rest = rest.filter(pl.col("natural_key").is_not_null())
+        # a 64-bit hash finds the candidates cheaply; the window below compares the keys themselves
+        same = rest.filter(pl.col("natural_key").hash(seed=3).is_duplicated())
+        dup_key = same.with_columns(__first=pl.col(ROW).first().over("natural_key")).filter(
+            pl.col(ROW) != pl.col("__first")
         )
-        df = df.with_columns(__dup=pl.col("__dup_row").is_not_null() | pl.col("__dup_key").is_not_null())
-        keys = ", ".join(_key_label(self, k) for k in self.natural_key)
-        w.checks.append(
-            _Check(
-                "",
-                None,
-                _code_when(pl.col("__dup_row").is_not_null(), "duplicate_row"),
-                "error",
-                lambda: pl.format(
-                    "Baris ganda: sama dengan baris {} / Duplicate row: same as row {}",
-                    pl.col("__dup_row"),
-                    pl.col("__dup_row"),
-                ),
-            )
+        df = pl.concat(
+            [
+                dup_row.select(ROW, __dup_row=pl.col("__first"), __dup_key=pl.lit(None, dtype=pl.Int64)),
+                dup_key.select(ROW, __dup_row=pl.lit(None, dtype=pl.Int64), __dup_key=pl.col("__first")),
+            ]
+        ).sort(ROW)
+        keys_label = ", ".join(_key_label(self, k) for k in self.natural_key)
+        same_row = df.filter(pl.col("__dup_row").is_not_null()).select(
+            pl.col(ROW),
+            column=_lit(""),
+            value=pl.lit(None, dtype=pl.String),
+            code=_lit("duplicate_row"),
+            severity=_lit("error"),
+            message=pl.format(
+                "Baris ganda: sama dengan baris {} / Duplicate row: same as row {}",
+                pl.col("__dup_row"),
+                pl.col("__dup_row"),
+            ),
         )
-        w.checks.append(
-            _Check(
-                "",
-                None,
-                _code_when(pl.col("__dup_key").is_not_null(), "duplicate_key"),
-                "error",
-                lambda: pl.format(
-                    "Kunci ganda ({}) dengan isi berbeda: lihat baris {} / "
-                    "Duplicate key ({}) with different content: see row {}",
-                    _lit(keys),
-                    pl.col("__dup_key"),
-                    _lit(keys),
-                    pl.col("__dup_key"),
-                ),
-            )
+        same_key = df.filter(pl.col("__dup_key").is_not_null()).select(
+            pl.col(ROW),
+            column=_lit(""),
+            value=pl.lit(None, dtype=pl.String),
+            code=_lit("duplicate_key"),
+            severity=_lit("error"),
+            message=pl.format(
+                "Kunci ganda ({}) dengan isi berbeda: lihat baris {} / "
+                "Duplicate key ({}) with different content: see row {}",
+                _lit(keys_label),
+                pl.col("__dup_key"),
+                _lit(keys_label),
+                pl.col("__dup_key"),
+            ),
         )
-        n = len(w.checks)
-        return df.with_columns(**{f"__c{n - 2}": w.checks[-2].code, f"__c{n - 1}": w.checks[-1].code})
+        schema = ISSUE_SCHEMA
+        return df.select(ROW), [same_row.cast(schema), same_key.cast(schema)]  # type: ignore[arg-type]
 
     def _issues(self, df: pl.DataFrame, w: _Work) -> list[pl.DataFrame]:
         lazy = df.lazy()

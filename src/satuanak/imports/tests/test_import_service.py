@@ -12,9 +12,15 @@ import pytest
 from django.conf import settings
 
 from satuanak.core.sources import Source
-from satuanak.imports import services
-from satuanak.imports.models import ImportBatch, ImportIssue, RejectedRow, StagedRecord, StagedRecordVersion
-from satuanak.imports.services import import_batches_mark_interrupted, import_file_run, rejected_rows_csv
+from satuanak.imports import services, staging
+from satuanak.imports.models import ImportBatch, ImportIssue, RejectedRow
+from satuanak.imports.services import (
+    import_batches_mark_interrupted,
+    import_file_run,
+    rejected_rows_csv,
+    staged_record_history,
+    staged_records,
+)
 from satuanak.synth import generate_district
 
 SOURCE_DIRS = {
@@ -67,20 +73,28 @@ def test_every_generated_export_imports_with_every_row_accounted_for(district: P
                 )
                 assert rejected_rows <= explained
                 assert b.accepted > 0.5 * b.rows_in, (rel, b.accepted, b.rows_in)
-    assert StagedRecord.objects.filter(adapter="siak").exists()
-    assert StagedRecord.objects.filter(adapter="kia_persalinan").exists()
+                # The accepted rows are in the batch's staged file, typed, with their row numbers.
+                staged = pl.read_parquet(staging.staging_root() / b.staged_file)
+                assert staged.height == b.accepted
+                assert not set(staged["__row"].to_list()) & rejected_rows
+    for adapter in ("siak", "eppgbm", "kia_persalinan", "dapodik", "simfoni"):
+        current = staged_records(adapter)
+        assert current is not None and current.select(pl.len()).collect().item() > 0, adapter
 
 
 @pytest.mark.django_db
 def test_same_file_again_adds_nothing(district: Path) -> None:
     (path,) = _files(district, Source.SIAK)
     (first,) = import_file_run(source=Source.SIAK, path=path)
-    staged = StagedRecord.objects.count()
     (second,) = import_file_run(source=Source.SIAK, path=path)
     assert second.status == ImportBatch.Status.DUPLICATE
     assert second.duplicate_of == first
     assert "sudah diimpor" in second.message
-    assert StagedRecord.objects.count() == staged
+    assert second.staged_file == ""
+    current = staged_records("siak")
+    assert current is not None
+    assert current.select(pl.len()).collect().item() == first.accepted
+    assert current.select(pl.col("batch_id").unique()).collect()["batch_id"].to_list() == [first.pk]
     # Lineage: the batch keeps a copy of the file, named by its hash.
     stored = Path(first.stored_path)
     assert stored.is_file() and stored.name.startswith(first.sha256)
@@ -106,19 +120,29 @@ def test_a_later_export_updates_by_natural_key_and_keeps_history(district: Path,
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     # The first row that the first import accepted: change its RT.
-    accepted_rows = set(StagedRecord.objects.filter(last_batch=first).values_list("row_number", flat=True))
+    first_rows = pl.read_parquet(staging.staging_root() / first.staged_file)
+    accepted_rows = set(first_rows["__row"].to_list())
     index = next(i for i in range(len(rows)) if i + 2 in accepted_rows)  # row_number = line number
-    _rewrite_siak(path, later, {index: {"NO_RT": "099"}})
+    old_rt = rows[index]["NO_RT"]
+    new_rt = "099" if old_rt.lstrip("0") != "99" else "098"
+    _rewrite_siak(path, later, {index: {"NO_RT": new_rt}})
     (second,) = import_file_run(source=Source.SIAK, path=later)
     assert second.status == ImportBatch.Status.DONE
     assert second.updated == 1
     assert second.inserted == 0
     assert second.unchanged == second.accepted - 1
-    version = StagedRecordVersion.objects.get(replaced_by=second)
-    assert version.batch == first
-    record = version.record
-    assert record.last_batch == second and record.first_batch == first
-    assert record.row_hash != version.row_hash
+    key = first_rows.filter(pl.col("__row") == index + 2)["natural_key"].item()
+    history = staged_record_history("siak", key)
+    assert history["batch_id"].to_list() == [first.pk, second.pk]
+    assert history["change"].to_list() == ["new", "changed"]
+    rt_field = next(c for c in history.columns if c.lower() in ("rt", "no_rt"))
+    assert history[rt_field][0] != history[rt_field][1]
+    current = staged_records("siak")
+    assert current is not None
+    now = current.filter(pl.col("natural_key") == key).collect()
+    assert now["batch_id"].item() == second.pk and now[rt_field].item() == history[rt_field][1]
+    # one current version per record; the later batch holds every key (unchanged ones too)
+    assert current.select(pl.len()).collect().item() == first.accepted
 
 
 @pytest.mark.django_db
@@ -136,7 +160,9 @@ def test_a_crash_mid_write_leaves_no_half_batch(district: Path, monkeypatch: pyt
         import_file_run(source=Source.SIAK, path=path)
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.RUNNING
-    assert not StagedRecord.objects.exists()
+    assert batch.staged_file == ""
+    assert staged_records("siak") is None
+    assert not list(staging.staging_root().rglob("*.parquet"))  # the file went with the transaction
     assert not RejectedRow.objects.exists()
     monkeypatch.setattr(services, "_bulk_insert", real)
     from datetime import timedelta
@@ -147,6 +173,31 @@ def test_a_crash_mid_write_leaves_no_half_batch(district: Path, monkeypatch: pyt
     # ...and the same file can simply be imported again.
     (again,) = import_file_run(source=Source.SIAK, path=path)
     assert again.status == ImportBatch.Status.DONE and again.accepted > 0
+
+
+@pytest.mark.django_db
+def test_a_kill_between_file_and_commit_leaves_an_orphan_nobody_reads(district: Path) -> None:
+    """A process killed after renaming its staged file into place but before its commit: the
+    batch never became done, so no reader sees the file, and the sweep deletes it."""
+    import os
+    from datetime import timedelta
+
+    (path,) = _files(district, Source.SIAK)
+    (done,) = import_file_run(source=Source.SIAK, path=path)
+    killed = ImportBatch.objects.create(
+        source="siak", adapter="siak", file_name="mati.csv", sha256="0" * 64, status="running"
+    )
+    orphan = staging.write_batch_file(
+        staging.batch_file("siak", killed.pk), pl.DataFrame({"natural_key": ["x"]})
+    )
+    current = staged_records("siak")
+    assert current is not None
+    assert current.filter(pl.col("natural_key") == "x").collect().height == 0
+    os.utime(orphan, (0, 0))  # old enough for the sweep
+    ImportBatch.objects.filter(pk=killed.pk).update(started_at=done.started_at)
+    assert import_batches_mark_interrupted(older_than=timedelta(0)) == 1
+    assert not orphan.exists()
+    assert (staging.staging_root() / done.staged_file).exists()
 
 
 @pytest.mark.django_db
@@ -197,7 +248,7 @@ def test_unreadable_files_fail_clearly(
     assert batch.rows_in == batch.accepted + batch.rejected == 0
     assert batch.message
     assert "/" in batch.message  # Indonesian / English
-    assert not StagedRecord.objects.exists()
+    assert batch.staged_file == "" and staged_records("siak") is None
     del code_words  # the exact wording belongs to the readers' tests
 
 

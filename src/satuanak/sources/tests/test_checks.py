@@ -64,7 +64,6 @@ def test_clean_row_accepted_and_typed() -> None:
     assert row["desa_code"] == "61.07.01.2001"
     assert row["person_key"] == "6107015203210001"
     assert row["natural_key"] == "6107015203210001|2024-01-15|posyandu anggrek sungai duri"
-    assert len(row["row_hash"]) == 32  # BLAKE2b-128 in hex
 
 
 @pytest.mark.parametrize(
