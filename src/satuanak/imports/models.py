@@ -48,6 +48,9 @@ class ImportBatch(models.Model):
     unchanged = models.PositiveIntegerField("tidak berubah", default=0)
     warnings = models.PositiveIntegerField("peringatan", default=0)
     blank_rows = models.PositiveIntegerField("baris kosong dilewati", default=0)
+    # The file's row (line) of column headers: a staged row's number minus this is its place
+    # among the data rows, whatever title rows sit above the table.
+    header_row = models.PositiveIntegerField("baris judul kolom", null=True, blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

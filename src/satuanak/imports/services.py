@@ -232,6 +232,7 @@ def _run_one(
         status=ImportBatch.Status.RUNNING,
         started_at=batch.started_at or timezone.now(),
         blank_rows=raw.blank_rows_skipped,
+        header_row=raw.header_row,
     )
     previous = (
         ImportBatch.objects.filter(adapter=adapter.name, sha256=batch.sha256, status=ImportBatch.Status.DONE)

@@ -1,0 +1,214 @@
+"""The probabilistic model (Fellegi-Sunter, by Splink): comparisons, blocking, training, scoring.
+
+Pure: Polars frames in and out, DuckDB (default) or Spark as Splink's backend; no Django.
+The comparisons read the columns `records.with_comparison_columns` derives.
+
+Splink 5's API (not the tutorials'): tables are registered on a database API object
+(`DuckDBAPI().register(frame, dataset_display_name=...)`), then `Linker(table, settings)`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import polars as pl
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.comparison_creator import ComparisonCreator
+
+MODEL_VERSION = "2026.11-1"  # bump when comparisons or blocking rules change
+
+# Columns Splink needs from each record (with_comparison_columns makes them).
+MODEL_COLUMNS = (
+    "record_id",
+    "source",
+    "nik",
+    "name_norm",
+    "name_key",
+    "first_key",
+    "dob_str",
+    "dob_swapped",
+    "dob_days",
+    "birth_year",
+    "sex",
+    "mother_norm",
+    "mother_key",
+    "mother_first_key",
+    "mother_nik",
+    "desa",
+    "kec",
+    "kk",
+)
+
+
+def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
+    """The NIK is not one of them: it decides on its own (cluster.nik_links, and the rule that
+    two records with clearly different NIKs are never merged automatically). As a comparison it
+    would count the birth date twice (the NIK holds it), and two children born the same day in
+    the same kecamatan have NIKs one digit apart: measured, that merged thousands of them."""
+    mother_missing = cll.CustomLevel(
+        "(mother_norm_l IS NULL OR mother_norm_r IS NULL) AND (mother_nik_l IS NULL OR mother_nik_r IS NULL)",
+        label_for_charts="ibu tidak diketahui / mother unknown",
+    ).configure(is_null_level=True)
+    return [
+        cl.CustomComparison(
+            output_column_name="name",
+            comparison_description="nama / name",
+            comparison_levels=[
+                cll.NullLevel("name_norm"),
+                cll.ExactMatchLevel("name_norm"),
+                cll.ExactMatchLevel("name_key").configure(label_for_charts="same sound (phonetic key)"),
+                cll.JaroWinklerLevel("name_norm", 0.92),
+                cll.CustomLevel("first_key_l = first_key_r", label_for_charts="same first word"),
+                cll.JaroWinklerLevel("name_norm", 0.80),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="dob",
+            comparison_description="tanggal lahir / birth date",
+            comparison_levels=[
+                cll.NullLevel("dob_str"),
+                cll.ExactMatchLevel("dob_str"),
+                cll.ColumnsReversedLevel("dob_str", "dob_swapped").configure(
+                    label_for_charts="day and month transposed"
+                ),
+                cll.CustomLevel("abs(dob_days_l - dob_days_r) <= 31", label_for_charts="within a month"),
+                cll.CustomLevel("birth_year_l = birth_year_r", label_for_charts="same year"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="sex",
+            comparison_description="jenis kelamin / sex",
+            comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel()],
+        ),
+        cl.CustomComparison(
+            output_column_name="mother",
+            comparison_description="ibu / mother",
+            comparison_levels=[
+                mother_missing,
+                cll.CustomLevel("mother_nik_l = mother_nik_r", label_for_charts="same mother's NIK"),
+                cll.ExactMatchLevel("mother_norm"),
+                cll.ExactMatchLevel("mother_key").configure(label_for_charts="same sound (phonetic key)"),
+                cll.JaroWinklerLevel("mother_norm", 0.88),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="desa",
+            comparison_description="desa",
+            comparison_levels=[
+                cll.NullLevel("desa"),
+                cll.ExactMatchLevel("desa"),
+                cll.ExactMatchLevel("kec").configure(label_for_charts="same kecamatan"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="kk",
+            comparison_description="No. KK",
+            comparison_levels=[cll.NullLevel("kk"), cll.ExactMatchLevel("kk"), cll.ElseLevel()],
+        ),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs: each rule is an equi-join, so the number of comparisons grows with the
+    block sizes, not with the square of the records."""
+    return [
+        block_on("nik"),
+        block_on("dob_str", "first_key"),
+        block_on("dob_str", "mother_first_key"),
+        block_on("name_key", "birth_year"),  # day/month transposed, or a typo in the date
+        block_on("mother_nik", "dob_str"),  # newborns named "By. Ny. ..." in the delivery register
+        block_on("dob_str", "desa", "sex"),  # a name written quite differently
+    ]
+
+
+def settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,  # per-comparison weights for the review page
+        additional_columns_to_retain=["source"],
+    )
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: dict[str, Any]  # Splink's settings with its trained parameters (JSON-able)
+    version: str = MODEL_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.model, sort_keys=True)
+
+
+def _linker(records: pl.DataFrame, model: SettingsCreator | dict[str, Any], con: Any = None) -> Linker:
+    db_api = DuckDBAPI(connection=con or duckdb.connect())
+    table = db_api.register(records.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="records")
+    return Linker(table, model, log_level=logging.WARNING)
+
+
+def train(records: pl.DataFrame, *, u_pairs: int = 2_000_000, seed: int = 2024) -> Trained:
+    """u by random sampling, the prior from the NIK, m by EM on two blocks."""
+    linker = _linker(records, settings())
+    linker.training.estimate_probability_two_random_records_match([block_on("nik")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    # Each EM session leaves its own blocking columns untrained; together they train all.
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob_str", "sex"))
+    return Trained(model=linker.misc.save_model_to_json())
+
+
+def predict(
+    records: pl.DataFrame,
+    trained: Trained,
+    *,
+    threshold: float,
+    new_ids: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Scored pairs at or above `threshold` (match probability). With `new_ids`, only the pairs
+    that involve at least one of those records (the rest were scored before)."""
+    linker = _linker(records, trained.model)
+    if new_ids is None:
+        out = linker.inference.predict(threshold_match_probability=threshold)
+    else:
+        new = set(new_ids)
+        db = linker._db_api
+        fresh = records.filter(pl.col("record_id").is_in(list(new)))
+        old = records.filter(~pl.col("record_id").is_in(list(new)))
+        t_new = db.register(fresh.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="new_records")
+        parts = [linker.inference.predict_within(t_new, threshold_match_probability=threshold)]
+        if old.height:
+            t_old = db.register(old.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="old_records")
+            parts.append(
+                linker.inference.predict_between(t_new, t_old, threshold_match_probability=threshold)
+            )
+        frames = [pl.from_arrow(p.as_pyarrow_table()) for p in parts]
+        return _canonical_pairs(pl.concat([f for f in frames if isinstance(f, pl.DataFrame)], how="diagonal"))
+    table = out.as_pyarrow_table()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return _canonical_pairs(frame)
+
+
+def _canonical_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """One row per pair, the smaller record id on the left, whatever way Splink oriented it."""
+    swap = pl.col("record_id_l") > pl.col("record_id_r")
+    scores = ("match_probability", "match_weight")
+    keep = [c for c in pairs.columns if c.startswith(("bf_", "gamma_")) or c in scores]
+    return pairs.select(
+        pl.when(swap).then(pl.col("record_id_r")).otherwise(pl.col("record_id_l")).alias("record_id_l"),
+        pl.when(swap).then(pl.col("record_id_l")).otherwise(pl.col("record_id_r")).alias("record_id_r"),
+        *keep,
+    ).unique(subset=["record_id_l", "record_id_r"], keep="first", maintain_order=True)
