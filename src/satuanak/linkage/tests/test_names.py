@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 import pytest
 
 from satuanak.linkage.names import name_key_expr, name_norm_expr, unnamed_baby_expr
 
 
-def _norm(values: list[str | None]) -> list[str | None]:
+def _norm(values: Sequence[str | None]) -> list[str | None]:
     return (
         pl.DataFrame({"n": values}, schema={"n": pl.String})
         .select(name_norm_expr(pl.col("n")).alias("n"))["n"]
