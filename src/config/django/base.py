@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "satuanak.audit",
     "satuanak.persons",
     "satuanak.imports",
+    "satuanak.linkage",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     IMPORT_RUN = "import_run", "Menjalankan impor"
     IMPORT_VIEWED = "import_viewed", "Membuka hasil impor (baris ditolak)"
     REVIEW_DECIDED = "review_decided", "Memutuskan tinjauan penautan"
+    REVIEW_VIEWED = "review_viewed", "Membuka pasangan tinjauan penautan"
+    LINKAGE_RUN = "linkage_run", "Menjalankan penautan"
     RECORD_CHANGED = "record_changed", "Mengubah data"
     USER_CHANGED = "user_changed", "Mengubah pengguna / peran / wilayah"
     USER_REVOKED = "user_revoked", "Mencabut akses pengguna"

@@ -21,10 +21,18 @@ class Child(models.Model):
     nik = models.CharField("NIK", max_length=16, blank=True, db_index=True)
     kk_number = models.CharField("No. KK", max_length=16, blank=True)
     name = models.CharField("nama", max_length=200)
-    sex = models.CharField("jenis kelamin", max_length=1, choices=Sex.choices)
-    birth_date = models.DateField("tanggal lahir")
-    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="children")
+    sex = models.CharField("jenis kelamin", max_length=1, choices=Sex.choices, blank=True)
+    # Unknown when no source gives it (SIMFONI often has none): a finding, not an error.
+    birth_date = models.DateField("tanggal lahir", null=True, blank=True)
+    # Unknown when only DAPODIK knows the child (schools, not homes): visible district-wide only.
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="children", null=True, blank=True)
     mother_name = models.CharField("nama ibu", max_length=200, blank=True)
+    # Linkage (satuanak.linkage): the cluster this record stands for, by its smallest record id;
+    # the same cluster in the next run keeps this child (and its id).
+    linkage_key = models.CharField("kunci penautan", max_length=200, null=True, blank=True, unique=True)
+    in_siak = models.BooleanField("tercatat di SIAK", default=False)
+    field_sources = models.JSONField("sumber tiap kolom", default=dict, blank=True)
+    n_records = models.PositiveIntegerField("jumlah rekaman sumber", default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +50,10 @@ class ChildRecord(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="records")
     source = models.CharField("sumber", max_length=20, choices=[(s.value, s.label) for s in Source])
+    # The linkage record ("<format>:<person key>") and the staged row this summarises.
+    record_id = models.CharField("rekaman", max_length=200, blank=True, db_index=True)
+    batch_id = models.PositiveIntegerField("batch", null=True, blank=True)
+    row_number = models.PositiveIntegerField("baris", null=True, blank=True)
     observed_on = models.DateField("tanggal", null=True, blank=True)
     summary = models.JSONField("ringkasan", default=dict)
 

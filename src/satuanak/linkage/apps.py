@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    name = "satuanak.linkage"
+    verbose_name = "Penautan (Satu Anak, Satu NIK)"
