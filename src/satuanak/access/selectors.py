@@ -81,7 +81,7 @@ def access_child_by_id(*, user: Any, child_id: int, request: HttpRequest | None 
         request=request,
         subject_type="child",
         subject_id=child.pk,
-        desa_code=child.desa.code,
+        desa_code=child.desa.code if child.desa else "",
     )
     return child
 
@@ -130,7 +130,7 @@ def child_nik_reveal(*, user: Any, child: Child, purpose: str, request: HttpRequ
         request=request,
         subject_type="child",
         subject_id=child.pk,
-        desa_code=child.desa.code,
+        desa_code=child.desa.code if child.desa else "",
         purpose=purpose.strip(),
     )
     return child.nik
@@ -195,9 +195,9 @@ def children_export_csv(
             "ID": child.pk,
             "NAMA": child.name,
             "JK": child.sex,
-            "TGL_LAHIR": child.birth_date.isoformat(),
-            "KODE_DESA": child.desa.code,
-            "DESA": child.desa.name,
+            "TGL_LAHIR": child.birth_date.isoformat() if child.birth_date else "",
+            "KODE_DESA": child.desa.code if child.desa else "",
+            "DESA": child.desa.name if child.desa else "",
             "NIK": mask_identity_number(child.nik),
             "NO_KK": mask_identity_number(child.kk_number),
             "NAMA_IBU": child.mother_name,

@@ -38,7 +38,9 @@ def _filters(request: HttpRequest) -> ChildListFilters:
     )
 
 
-def _age(birth_date: date) -> str:
+def _age(birth_date: date | None) -> str:
+    if birth_date is None:
+        return "umur tidak diketahui / age unknown"
     today = timezone.localdate()  # Bengkayang's date (Asia/Pontianak), not the server's
     months = (
         (today.year - birth_date.year) * 12 + today.month - birth_date.month - (today.day < birth_date.day)
