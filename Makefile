@@ -10,11 +10,13 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 CHILDREN ?= 100000
 SEED ?= 2024
+# The synthetic district's "today": ages and 12-month windows count from it.
+REFERENCE_DATE ?= 2024-12-31
 HOST ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo import-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
+.PHONY: demo import-synthetic link-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
         pytest db reference synthetic demo-users serve bench lock clean
 
 # --- set-up -------------------------------------------------------------------------------
@@ -53,7 +55,7 @@ reference: db
 	$(PY) manage.py load_reference
 
 synthetic: install
-	$(PY) manage.py generate --children $(CHILDREN) --seed $(SEED) --out var/synthetic
+	$(PY) manage.py generate --children $(CHILDREN) --seed $(SEED) --reference-date $(REFERENCE_DATE) --out var/synthetic
 
 # The synthetic district goes in through the same import path a data officer uses.
 EXPORTS := var/synthetic/exports
@@ -65,6 +67,11 @@ import-synthetic: synthetic reference
 	$(PY) manage.py import --source dapodik $(EXPORTS)/dapodik/*.xlsx
 	$(PY) manage.py import --source simfoni $(EXPORTS)/simfoni/*.xlsx
 
+# One child per person across the sources, then how well that went against the generator's truth.
+link-synthetic: import-synthetic
+	$(PY) manage.py linkage run --as-of $(REFERENCE_DATE)
+	$(PY) manage.py linkage evaluate --truth var/synthetic/ground_truth
+
 demo-users: reference
 	$(PY) manage.py demo_users
 
@@ -74,7 +81,7 @@ serve:
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
 	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
-demo: assets reference synthetic import-synthetic demo-users serve
+demo: assets reference synthetic import-synthetic link-synthetic demo-users serve
 
 # --- checks -------------------------------------------------------------------------------
 lint: install
