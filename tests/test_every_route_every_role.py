@@ -21,6 +21,7 @@ from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import AreaScope, policy_for
 from satuanak.audit.models import AuditAction, AuditEvent
 from satuanak.imports.models import ImportBatch, RejectedRow
+from satuanak.linkage.models import LinkedRecord, ReviewPair
 from satuanak.persons.models import Child
 from satuanak.persons.tests.factories import ChildFactory, ChildRecordFactory
 from satuanak.regions.models import Desa
@@ -54,13 +55,19 @@ def _in_area(user: Any, child: Child) -> bool:
         return False
     if policy.scope == AreaScope.DISTRICT or user.area_level == "district":
         return True
+    if child.desa is None:  # a child no source places in a desa: district-wide roles only
+        return False
     if user.area_level == "kecamatan":
         return child.desa.kecamatan_id == user.area_kecamatan_id
     return user.area_desa.filter(pk=child.desa_id).exists()
 
 
-def _url(route: str, child: Child, batch: ImportBatch) -> str:
-    return "/" + route.replace("<int:child_id>", str(child.pk)).replace("<int:batch_id>", str(batch.pk))
+def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair) -> str:
+    return "/" + (
+        route.replace("<int:child_id>", str(child.pk))
+        .replace("<int:batch_id>", str(batch.pk))
+        .replace("<int:pair_id>", str(pair.pk))
+    )
 
 
 @pytest.fixture
@@ -80,6 +87,21 @@ def batches(db: None) -> list[ImportBatch]:
         RejectedRow.objects.create(batch=batch, row_number=2, data={"NAMA": f"RAHASIA-BATCH-{source}"})
         made.append(batch)
     return made
+
+
+@pytest.fixture
+def review_pair(db: None) -> ReviewPair:
+    """An open linkage review pair of two SIAK/e-PPGBM records."""
+    for rid, name in (
+        ("siak:6107015203210001", "RAHASIA-TAUTAN-A"),
+        ("eppgbm:n:rahasia", "RAHASIA-TAUTAN-B"),
+    ):
+        LinkedRecord.objects.create(
+            record_id=rid, source=rid.split(":")[0], features="x", identity={"name": name}
+        )
+    return ReviewPair.objects.create(
+        record_l="eppgbm:n:rahasia", record_r="siak:6107015203210001", probability=0.9, reason="uji / test"
+    )
 
 
 @pytest.fixture
@@ -123,7 +145,11 @@ def _client_for(user: Any | None) -> Client:
     ],
 )
 def test_every_route_as_every_role(
-    persona_name: str, personas: dict[str, Any], children: dict[str, Child], batches: list[ImportBatch]
+    persona_name: str,
+    personas: dict[str, Any],
+    children: dict[str, Child],
+    batches: list[ImportBatch],
+    review_pair: ReviewPair,
 ) -> None:
     user = None if persona_name == ANONYMOUS else personas[persona_name]
     client = _client_for(user)
@@ -139,7 +165,7 @@ def test_every_route_as_every_role(
         else:
             targets = [(children["a"], batches[0])]
         for child, batch in targets:
-            url = _url(route, child, batch)
+            url = _url(route, child, batch, review_pair)
             before = AuditEvent.objects.count()
             if name.endswith("nik-reveal") or name.endswith("logout"):
                 response = client.post(url, {"tujuan": "uji akses"})

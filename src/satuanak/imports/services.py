@@ -47,7 +47,6 @@ from satuanak.sources.reference import ReferenceData
 Progress = Callable[[str, int], None]  # (stage label, percent 0-100)
 
 
-
 # --- batches --------------------------------------------------------------------------------------
 
 

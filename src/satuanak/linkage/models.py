@@ -79,6 +79,9 @@ class LinkedRecord(models.Model):
     # A digest of the identity fields: when it changes, the record's pairs are scored again.
     features = models.CharField(max_length=40)
     n_rows = models.PositiveIntegerField(default=0)
+    # The identity fields as linkage compared them, for the review page (personal data: read
+    # through linkage.selectors only).
+    identity = models.JSONField("identitas", default=dict)
 
     class Meta:
         verbose_name = "rekaman tertaut"

@@ -470,12 +470,17 @@ def _store_children(golden: pl.DataFrame, clusters: pl.DataFrame) -> dict[str, i
 def _store_linked_records(records: pl.DataFrame, clusters: pl.DataFrame, child_of: dict[str, int]) -> None:
     cluster_of = dict(clusters.iter_rows())
     LinkedRecord.objects.all().delete()
+    identity = records.select(
+        pl.struct([pl.col(f).cast(pl.String) for f in IDENTITY_FIELDS]).struct.json_encode().alias("identity")
+    )["identity"]
     bulk_insert(
         LinkedRecord._meta.db_table,
-        ["record_id", "source", "child_id", "features", "n_rows"],
+        ["record_id", "source", "child_id", "features", "n_rows", "identity"],
         (
-            (rid, src, child_of.get(cluster_of[rid]), feat, n)
-            for rid, src, feat, n in records.select("record_id", "source", "features", "n_rows").iter_rows()
+            (rid, src, child_of.get(cluster_of[rid]), feat, n, ident)
+            for (rid, src, feat, n), ident in zip(
+                records.select("record_id", "source", "features", "n_rows").iter_rows(), identity, strict=True
+            )
         ),
     )
 

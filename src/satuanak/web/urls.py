@@ -1,7 +1,7 @@
 from django.urls import path
 
 from satuanak.access.decorators import public_view
-from satuanak.web import audit_views, children, imports_views, views
+from satuanak.web import audit_views, children, imports_views, linkage_views, views
 
 app_name = "web"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("impor/", imports_views.import_upload, name="import-upload"),
     path("impor/<int:batch_id>/", imports_views.import_detail, name="import-detail"),
     path("impor/<int:batch_id>/ditolak.csv", imports_views.import_rejected_download, name="import-rejected"),
+    path("tautan/", linkage_views.review_list, name="review-list"),
+    path("tautan/<int:pair_id>/", linkage_views.review_detail, name="review-detail"),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
 ]
