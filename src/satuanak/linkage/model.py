@@ -206,7 +206,8 @@ def _canonical_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     """One row per pair, the smaller record id on the left, whatever way Splink oriented it."""
     swap = pl.col("record_id_l") > pl.col("record_id_r")
     scores = ("match_probability", "match_weight")
-    keep = [c for c in pairs.columns if c.startswith(("bf_", "gamma_")) or c in scores]
+    # Splink 5 names each comparison's match weight mw_<comparison> (older versions: bf_*)
+    keep = [c for c in pairs.columns if c.startswith(("mw_", "gamma_")) or c in scores]
     return pairs.select(
         pl.when(swap).then(pl.col("record_id_r")).otherwise(pl.col("record_id_l")).alias("record_id_l"),
         pl.when(swap).then(pl.col("record_id_l")).otherwise(pl.col("record_id_r")).alias("record_id_r"),

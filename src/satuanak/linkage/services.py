@@ -269,24 +269,18 @@ def _chunks(values: Sequence[Any], size: int = 900) -> Iterable[list[Any]]:
 
 
 def _weights(row: dict[str, Any]) -> dict[str, float]:
-    """Each comparison's match weight (log2 of its Bayes factor) for the review page."""
-    import math
-
-    out = {}
-    for k, v in row.items():
-        if k.startswith("bf_") and v is not None and v > 0:
-            out[k[3:]] = round(math.log2(v), 2)
-    return out
+    """Each comparison's match weight (log2 Bayes factor) for the review page."""
+    return {k[3:]: round(v, 2) for k, v in row.items() if k.startswith("mw_") and v is not None}
 
 
 def _store_edges(pairs: pl.DataFrame) -> None:
     if pairs.height == 0:
         return
-    bf = [c for c in pairs.columns if c.startswith("bf_") and not c.startswith("bf_tf_")]
+    mw = [c for c in pairs.columns if c.startswith("mw_")]
     cols = ["record_id_l", "record_id_r", "match_probability", "match_weight", "nik_distance"]
 
     def rows() -> Iterable[tuple[Any, ...]]:
-        for row in pairs.select(*cols, *bf).iter_rows(named=True):
+        for row in pairs.select(*cols, *mw).iter_rows(named=True):
             yield (
                 row["record_id_l"],
                 row["record_id_r"],
