@@ -153,10 +153,95 @@ class Trained:
         return json.dumps(self.model, sort_keys=True)
 
 
-def _linker(records: pl.DataFrame, model: SettingsCreator | dict[str, Any], con: Any = None) -> Linker:
-    db_api = DuckDBAPI(connection=con or duckdb.connect())
-    table = db_api.register(records.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="records")
-    return Linker(table, model, log_level=logging.WARNING)
+Backend = str  # "duckdb" (default) or "spark"
+
+
+def spark_session(*, scratch: str | None = None) -> Any:
+    """A local Spark (2 cores here) with Splink's similarity functions (its bundled jar)."""
+    import tempfile
+
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    scratch = scratch or tempfile.mkdtemp(prefix="satuanak-spark-")
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("satuanak-linkage")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", "4g")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.local.dir", scratch)
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setCheckpointDir(f"{scratch}/checkpoints")
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _db_api(backend: Backend) -> Any:
+    if backend == "duckdb":
+        return DuckDBAPI(connection=duckdb.connect())
+    if backend == "spark":
+        from splink.backends.spark import SparkAPI
+
+        return SparkAPI(spark_session=spark_session(), num_partitions_on_repartition=4)
+    raise ValueError(f"unknown linkage backend: {backend}")
+
+
+def _register(db_api: Any, frame: pl.DataFrame, name: str) -> Any:
+    table = frame.select(MODEL_COLUMNS)
+    if isinstance(db_api, DuckDBAPI):
+        return db_api.register(table.to_arrow(), dataset_display_name=name)
+    # Spark builds its own DataFrame; dates as text and whole numbers stay as they are
+    return db_api.register(db_api.spark.createDataFrame(table.to_arrow()), dataset_display_name=name)
+
+
+def for_dialect(trained: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The trained model in another SQL dialect. A saved model holds SQL written for the backend
+    it was trained on (DuckDB quotes names "like_this"; in Spark SQL that is a string literal,
+    so every level would silently fail): rebuild the settings for `dialect` from the same
+    comparisons and carry the trained parameters over, level by level."""
+    if trained.get("sql_dialect") == dialect:
+        return trained
+    spec = settings().create_settings_dict(dialect)
+    if len(spec["comparisons"]) != len(trained["comparisons"]):
+        raise ValueError("the stored model does not match this version's comparisons: retrain it")
+    for c_spec, c_trained in zip(spec["comparisons"], trained["comparisons"], strict=True):
+        levels = zip(c_spec["comparison_levels"], c_trained["comparison_levels"], strict=True)
+        for l_spec, l_trained in levels:
+            for key in ("m_probability", "u_probability"):
+                if key in l_trained:
+                    l_spec[key] = l_trained[key]
+    spec["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    return spec
+
+
+def _linker(
+    records: pl.DataFrame, model: SettingsCreator | dict[str, Any], backend: Backend = "duckdb"
+) -> Linker:
+    db_api = _db_api(backend)
+    if isinstance(model, dict):
+        model = for_dialect(model, db_api.sql_dialect.sql_dialect_str)
+    return Linker(_register(db_api, records, "records"), model, log_level=logging.WARNING)
+
+
+def count_comparisons(records: pl.DataFrame) -> int:
+    """How many pairs the blocking rules make (what prediction scores), counted exactly."""
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    db_api = _db_api("duckdb")
+    table = _register(db_api, records, "records")
+    counted = count_comparisons_from_blocking_rules(
+        table,
+        blocking_rules=blocking_rules(),
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        record_sample_proportion=1.0,
+    )
+    return int(counted[-1]["cumulative_comparison_count"])
 
 
 def train(records: pl.DataFrame, *, u_pairs: int = 2_000_000, seed: int = 2024) -> Trained:
@@ -176,30 +261,32 @@ def predict(
     *,
     threshold: float,
     new_ids: Sequence[str] | None = None,
+    backend: Backend = "duckdb",
 ) -> pl.DataFrame:
     """Scored pairs at or above `threshold` (match probability). With `new_ids`, only the pairs
     that involve at least one of those records (the rest were scored before)."""
-    linker = _linker(records, trained.model)
+    linker = _linker(records, trained.model, backend)
     if new_ids is None:
-        out = linker.inference.predict(threshold_match_probability=threshold)
+        outs = [linker.inference.predict(threshold_match_probability=threshold)]
     else:
-        new = set(new_ids)
+        new = sorted(set(new_ids))
         db = linker._db_api
-        fresh = records.filter(pl.col("record_id").is_in(list(new)))
-        old = records.filter(~pl.col("record_id").is_in(list(new)))
-        t_new = db.register(fresh.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="new_records")
-        parts = [linker.inference.predict_within(t_new, threshold_match_probability=threshold)]
+        fresh = records.filter(pl.col("record_id").is_in(new))
+        old = records.filter(~pl.col("record_id").is_in(new))
+        t_new = _register(db, fresh, "new_records")
+        outs = [linker.inference.predict_within(t_new, threshold_match_probability=threshold)]
         if old.height:
-            t_old = db.register(old.select(MODEL_COLUMNS).to_arrow(), dataset_display_name="old_records")
-            parts.append(
-                linker.inference.predict_between(t_new, t_old, threshold_match_probability=threshold)
-            )
-        frames = [pl.from_arrow(p.as_pyarrow_table()) for p in parts]
-        return _canonical_pairs(pl.concat([f for f in frames if isinstance(f, pl.DataFrame)], how="diagonal"))
-    table = out.as_pyarrow_table()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return _canonical_pairs(frame)
+            t_old = _register(db, old, "old_records")
+            outs.append(linker.inference.predict_between(t_new, t_old, threshold_match_probability=threshold))
+    frames = []
+    for out in outs:
+        if backend == "spark":
+            frame = pl.from_arrow(out.as_spark_dataframe().toArrow())
+        else:
+            frame = pl.from_arrow(out.as_pyarrow_table())
+        assert isinstance(frame, pl.DataFrame)
+        frames.append(frame)
+    return _canonical_pairs(pl.concat(frames, how="diagonal_relaxed"))
 
 
 def _canonical_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
