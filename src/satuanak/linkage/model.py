@@ -178,6 +178,8 @@ def spark_session(*, scratch: str | None = None) -> Any:
     )
     spark.sparkContext.setCheckpointDir(f"{scratch}/checkpoints")
     spark.sparkContext.setLogLevel("ERROR")
+    # py4j logs its shutdown after test runners have closed their streams
+    logging.getLogger("py4j").setLevel(logging.ERROR)
     return spark
 
 
@@ -216,6 +218,7 @@ def for_dialect(trained: dict[str, Any], dialect: str) -> dict[str, Any]:
                 if key in l_trained:
                     l_spec[key] = l_trained[key]
     spec["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    spec["sql_dialect"] = dialect
     return spec
 
 
