@@ -121,6 +121,7 @@ test-postgres: install assets chromium
 bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/imports.py
+	$(PY) bench/linkage.py
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock: | $(PY)

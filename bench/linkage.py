@@ -123,15 +123,15 @@ def run_linkage(work: Path, *, backend: str, model_path: Path | None) -> dict[st
     edges = pl.concat([links.select("record_id_l", "record_id_r"), ok.select("record_id_l", "record_id_r")])
     clusters = cluster.components(records["record_id"], edges)
     seconds = time.perf_counter() - t0
-    comparisons = model.count_comparisons(records)
     scores = evaluate.score(clusters, truth)
     pairs.select("record_id_l", "record_id_r").write_parquet(work / f"pairs-{backend}.parquet")
+    jvm = _children_peak_rss_mb()  # Spark runs in a JVM beside this process: count it too
     return {
+        "jvm_peak_rss_mb": jvm,
         "records": records.height,
         "seconds": round(seconds, 1),
         "train_seconds": round(t_train, 1),
         "predict_seconds": round(t_predict, 1),
-        "comparisons": comparisons,
         "pairs_at_review_threshold": pairs.height,
         "clusters": clusters["cluster_id"].n_unique(),
         "precision": scores.precision,
@@ -139,6 +139,20 @@ def run_linkage(work: Path, *, backend: str, model_path: Path | None) -> dict[st
         "f1": scores.f1,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def _children_peak_rss_mb() -> float:
+    """Peak RSS (VmHWM) of this process's child processes still running (Spark's JVM)."""
+    total = 0.0
+    me = str(os.getpid())
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
+            total += int(fields["VmHWM"].split()[0]) / 1024
+    return round(total, 1)
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -161,11 +175,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.child is not None:
         work, backend, model_arg = Path(args.child[0]), args.child[1], args.child[2]
-        print(
-            json.dumps(
-                run_linkage(work, backend=backend, model_path=Path(model_arg) if model_arg != "-" else None)
-            )
-        )
+        if backend == "count":  # its own process: counting pairs is not part of the run's memory
+            from satuanak.linkage import model
+
+            records = pl.read_parquet(work / "records.parquet")
+            print(json.dumps({"comparisons": model.count_comparisons(records)}))
+            return
+        model_path = Path(model_arg) if model_arg != "-" else None
+        print(json.dumps(run_linkage(work, backend=backend, model_path=model_path)))
         return
 
     base = ROOT / "var" / "bench" / "linkage"
@@ -189,9 +206,11 @@ def main() -> None:
         keep.write_parquet(link_dir / "records.parquet")
     print("linking SIAK children against e-PPGBM (DuckDB) ...", flush=True)
     results["link_duckdb"] = _child([str(link_dir), "duckdb", "-"])
+    results["link_duckdb"] |= _child([str(link_dir), "count", "-"])
     if not args.no_spark:
         print("the same on Spark (local[2]) with the same model ...", flush=True)
         results["link_spark"] = _child([str(link_dir), "spark", str(link_dir / "model.json")])
+        results["link_spark"]["comparisons"] = results["link_duckdb"]["comparisons"]
         same = (
             pl.read_parquet(link_dir / "pairs-duckdb.parquet")
             .sort(["record_id_l", "record_id_r"])
@@ -212,6 +231,7 @@ def main() -> None:
         )
     print(f"deduplicating {args.dedupe:,} records (DuckDB) ...", flush=True)
     results["dedupe_duckdb"] = _child([str(dedupe_dir), "duckdb", "-"])
+    results["dedupe_duckdb"] |= _child([str(dedupe_dir), "count", "-"])
 
     print()
     head = ("run", "records", "seconds", "comparisons", "peak MB", "precision", "recall", "F1")
