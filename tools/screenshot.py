@@ -1,6 +1,6 @@
 """Screenshots of pages as a signed-in demo user, with Debian's Chromium (no browser download).
 
-    .venv/bin/python tools/screenshot.py --user steward --out docs/screenshots /tautan/ /anak/
+.venv/bin/python tools/screenshot.py --user steward --out docs/screenshots /tautan/ /anak/
 """
 
 from __future__ import annotations
