@@ -301,7 +301,8 @@ def predict(
             frame = pl.from_arrow(out.as_spark_dataframe().toArrow())
         else:
             frame = pl.from_arrow(out.as_pyarrow_table())
-        assert isinstance(frame, pl.DataFrame)
+        if not isinstance(frame, pl.DataFrame):  # a table, never a series: typing's sake
+            raise TypeError("Splink returned no table")
         frames.append(frame)
     return _canonical_pairs(pl.concat(frames, how="diagonal_relaxed"))
 
