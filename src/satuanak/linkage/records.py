@@ -32,6 +32,16 @@ class RecordSpec:
     only_children: bool = False  # SIAK holds adults too: keep those aged 0-18
 
 
+# The posyandu/puskesmas registers (weighings, doses) name a child the same way.
+_HEALTH_REGISTER = {
+    "nik": "nik",
+    "name": "name",
+    "sex": "sex",
+    "dob": "birth_date",
+    "mother_name": "mother_name",
+    "desa": "desa_code",
+}
+
 # Identity fields: nik, name, sex, dob, mother_name, mother_nik, desa, kk, nisn.
 RECORD_SPECS: dict[str, RecordSpec] = {
     "siak": RecordSpec(
@@ -48,28 +58,8 @@ RECORD_SPECS: dict[str, RecordSpec] = {
         },
         only_children=True,
     ),
-    "eppgbm": RecordSpec(
-        "person_key",
-        {
-            "nik": "nik",
-            "name": "name",
-            "sex": "sex",
-            "dob": "birth_date",
-            "mother_name": "mother_name",
-            "desa": "desa_code",
-        },
-    ),
-    "imunisasi": RecordSpec(
-        "person_key",
-        {
-            "nik": "nik",
-            "name": "name",
-            "sex": "sex",
-            "dob": "birth_date",
-            "mother_name": "mother_name",
-            "desa": "desa_code",
-        },
-    ),
+    "eppgbm": RecordSpec("person_key", _HEALTH_REGISTER),
+    "imunisasi": RecordSpec("person_key", _HEALTH_REGISTER),
     "kia_persalinan": RecordSpec(
         "natural_key",
         {
