@@ -167,7 +167,7 @@ def test_every_route_as_every_role(
         for child, batch in targets:
             url = _url(route, child, batch, review_pair)
             before = AuditEvent.objects.count()
-            if name.endswith("nik-reveal") or name.endswith("logout"):
+            if name.endswith(("nik-reveal", "logout", "linkage-start")):
                 response = client.post(url, {"tujuan": "uji akses"})
             else:
                 response = client.get(url, {"tujuan": "uji akses"})
@@ -207,6 +207,10 @@ def test_every_route_as_every_role(
                 continue
             if name.endswith("import-rejected") and batch.source not in policy.sources:
                 assert status == 403, (persona_name, name, batch.source, status)
+                continue
+            if name.endswith("linkage-start"):  # starts a run (here at once) and goes back to the queue
+                assert status == 302, (persona_name, name, status)
+                assert AuditEvent.objects.filter(actor=user, action=AuditAction.LINKAGE_RUN).exists()
                 continue
             if "<int:child_id>" in route and not _in_area(user, child):
                 assert status == 404, (persona_name, name, child.name, status)

@@ -58,6 +58,8 @@ class LinkageRun(models.Model):
     as_of = models.DateField("tanggal acuan umur")
     stats = models.JSONField("angka", default=dict, blank=True)
     message = models.TextField(blank=True)
+    stage = models.CharField("tahap", max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField("kemajuan (%)", default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]

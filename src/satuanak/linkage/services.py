@@ -23,7 +23,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ from satuanak.regions.models import Desa
 from satuanak.sources import ADAPTERS
 
 Progress = Callable[[str, int], None]
+# Fewer records than this give EM nothing to learn from (a district has hundreds of thousands).
+MIN_RECORDS_TO_TRAIN = 100
 
 
 @dataclass
@@ -124,7 +126,7 @@ def linkage_run(
     user: Any = None,
     progress: Progress | None = None,
 ) -> LinkageRun:
-    report = progress or (lambda _s, _p: None)
+    outer = progress or (lambda _s, _p: None)
     as_of = as_of or timezone.localdate()
     lm = None if retrain else _active_model()
     last = LinkageRun.objects.filter(status=LinkageRun.Status.DONE).values_list("model_id", flat=True).first()
@@ -137,17 +139,33 @@ def linkage_run(
         started_by=user if getattr(user, "is_authenticated", False) else None,
     )
     started = timezone.now()
+
+    def report(stage: str, pct: int) -> None:
+        # the run's row carries the progress for the page; the caller's callback for the terminal
+        LinkageRun.objects.filter(pk=run.pk).update(stage=stage[:100], progress=pct)
+        outer(stage, pct)
+
     try:
         report("membaca rekaman / reading records", 5)
         loaded = load_records(as_of=as_of)
         records = loaded.records
-        if lm is None:
-            report("melatih model / training the model", 15)
-            lm = linkage_model_train(records=records)
-            kind = LinkageRun.Kind.FULL
-        trained = model.Trained(model=lm.params, version=lm.version)
-        report("membandingkan pasangan / scoring pairs", 35)
-        stats = _relink(run=run, kind=kind, loaded=loaded, lm=lm, trained=trained, report=report)
+        message = ""
+        if records.height < MIN_RECORDS_TO_TRAIN and lm is None:
+            # Nothing (or too little) staged to learn from: children stay as they are.
+            stats: dict[str, Any] = {"records": records.height, "children": Child.objects.count()}
+            message = (
+                f"Baru {records.height} rekaman; penautan perlu sedikitnya {MIN_RECORDS_TO_TRAIN}. "
+                f"Impor data sumber dahulu. / Only {records.height} records; linkage needs at least "
+                f"{MIN_RECORDS_TO_TRAIN}. Import source files first."
+            )
+        else:
+            if lm is None:
+                report("melatih model / training the model", 15)
+                lm = linkage_model_train(records=records)
+                kind = LinkageRun.Kind.FULL
+            trained = model.Trained(model=lm.params, version=lm.version)
+            report("membandingkan pasangan / scoring pairs", 35)
+            stats = _relink(run=run, kind=kind, loaded=loaded, lm=lm, trained=trained, report=report)
     except Exception as exc:
         LinkageRun.objects.filter(pk=run.pk).update(
             status=LinkageRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:2000]
@@ -155,7 +173,14 @@ def linkage_run(
         raise
     stats["seconds"] = round((timezone.now() - started).total_seconds(), 1)
     LinkageRun.objects.filter(pk=run.pk).update(
-        status=LinkageRun.Status.DONE, finished_at=timezone.now(), stats=stats, model=lm, kind=kind
+        status=LinkageRun.Status.DONE,
+        finished_at=timezone.now(),
+        stats=stats,
+        model=lm,
+        kind=kind,
+        progress=100,
+        stage="selesai / done",
+        message=message,
     )
     audit_record(
         action=AuditAction.LINKAGE_RUN,
@@ -167,6 +192,22 @@ def linkage_run(
     report("selesai / done", 100)
     run.refresh_from_db()
     return run
+
+
+def linkage_run_running() -> LinkageRun | None:
+    """A run still going (a killed one is marked failed after six hours)."""
+    cutoff = timezone.now() - timedelta(hours=6)
+    LinkageRun.objects.filter(status=LinkageRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=LinkageRun.Status.FAILED, message="Proses berhenti / the process stopped"
+    )
+    return LinkageRun.objects.filter(status=LinkageRun.Status.RUNNING).first()
+
+
+def linkage_default_as_of() -> date:
+    """The date ages are counted at when a person starts a run: the last run's (so a run from
+    the page links the same population), else today."""
+    last = LinkageRun.objects.filter(status=LinkageRun.Status.DONE).order_by("-finished_at").first()
+    return last.as_of if last else timezone.localdate()
 
 
 def _relink(

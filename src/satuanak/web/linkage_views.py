@@ -11,7 +11,8 @@ from satuanak.access.decorators import personal_data_view
 from satuanak.access.policy import Capability
 from satuanak.linkage.models import ReviewPair
 from satuanak.linkage.selectors import access_review_pair, latest_run, pair_sides, review_queue
-from satuanak.linkage.services import review_decide
+from satuanak.linkage.services import linkage_default_as_of, linkage_run_running, review_decide
+from satuanak.linkage.tasks import linkage_run_task
 
 COMPARISON_LABELS = {
     "name": "Nama / name",
@@ -34,8 +35,28 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/review_list.html",
-        {"page": page, "status": status, "statuses": ReviewPair.Status.choices, "run": latest_run()},
+        {
+            "page": page,
+            "status": status,
+            "statuses": ReviewPair.Status.choices,
+            "run": latest_run(),
+            "running": linkage_run_running(),
+            "as_of": linkage_default_as_of(),
+        },
     )
+
+
+@personal_data_view(Capability.REVIEW_LINKAGE)
+@require_http_methods(["POST"])
+def linkage_start(request: HttpRequest) -> HttpResponse:
+    """Start a run in the background (decisions take effect; new imports are linked)."""
+    if linkage_run_running() is None:
+        linkage_run_task.enqueue(
+            user_id=request.user.pk,
+            as_of=linkage_default_as_of().isoformat(),
+            full=request.POST.get("penuh") == "1",
+        )
+    return redirect("web:review-list")
 
 
 @personal_data_view(Capability.REVIEW_LINKAGE)

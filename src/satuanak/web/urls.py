@@ -19,6 +19,7 @@ urlpatterns = [
     path("impor/<int:batch_id>/ditolak.csv", imports_views.import_rejected_download, name="import-rejected"),
     path("tautan/", linkage_views.review_list, name="review-list"),
     path("tautan/<int:pair_id>/", linkage_views.review_detail, name="review-detail"),
+    path("tautan/jalankan/", linkage_views.linkage_start, name="linkage-start"),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
 ]

@@ -82,3 +82,18 @@ def test_roles_without_review_rights_are_refused(
     assert client.post(f"/tautan/{pairs[0].pk}/", {"keputusan": "sama"}).status_code == 403
     pairs[0].refresh_from_db()
     assert pairs[0].status == ReviewPair.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_a_run_started_from_the_page_says_when_there_is_nothing_to_link(personas: dict[str, Any]) -> None:
+    from satuanak.linkage.models import LinkageRun
+
+    client = _client(personas["steward"])
+    assert client.get("/tautan/jalankan/").status_code == 405  # starting work takes a POST
+    response = client.post("/tautan/jalankan/", {"penuh": "1"})
+    assert response.status_code == 302 and response["Location"] == "/tautan/"
+    run = LinkageRun.objects.get()  # the test settings run tasks at once
+    assert run.status == LinkageRun.Status.DONE and run.started_by == personas["steward"]
+    assert "Impor data sumber dahulu" in run.message
+    page = client.get("/tautan/").content.decode()
+    assert "Impor data sumber dahulu" in page and "Jalankan penautan" in page
