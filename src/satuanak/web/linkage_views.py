@@ -13,6 +13,7 @@ from satuanak.linkage.models import ReviewPair
 from satuanak.linkage.selectors import access_review_pair, latest_run, pair_sides, review_queue
 from satuanak.linkage.services import linkage_default_as_of, linkage_run_running, review_decide
 from satuanak.linkage.tasks import linkage_run_task
+from satuanak.sources import ADAPTERS
 
 COMPARISON_LABELS = {
     "name": "Nama / name",
@@ -24,6 +25,11 @@ COMPARISON_LABELS = {
 }
 
 
+def _format(record_id: str) -> str:
+    adapter = ADAPTERS.get(record_id.split(":", 1)[0])
+    return adapter.title_short if adapter else record_id.split(":", 1)[0]
+
+
 @personal_data_view(Capability.REVIEW_LINKAGE)
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
@@ -32,6 +38,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
         status = ReviewPair.Status.OPEN
     pairs = review_queue(user=request.user, status=status, request=request)
     page = Paginator(pairs, 50).get_page(request.GET.get("hal"))
+    for pair in page:
+        pair.formats = f"{_format(pair.record_l)} ↔ {_format(pair.record_r)}"  # type: ignore[attr-defined]
     return render(
         request,
         "web/review_list.html",
