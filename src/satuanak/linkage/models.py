@@ -11,6 +11,8 @@ Record ids are "<format>:<person key>" and may hold a NIK: never print them on p
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -24,8 +26,14 @@ class LinkageModel(models.Model):
     trained_on = models.PositiveIntegerField("jumlah rekaman latih", default=0)
     # Pairs at or above `accept` link by themselves; between `review` and `accept` a person
     # decides. Editable by the data steward (admin) without code.
-    accept_threshold = models.FloatField("ambang tautan otomatis", default=0.99)
-    review_threshold = models.FloatField("ambang tinjauan", default=0.80)
+    accept_threshold = models.FloatField(
+        "ambang tautan otomatis",
+        default=0.99,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.99999)],
+    )
+    review_threshold = models.FloatField(
+        "ambang tinjauan", default=0.80, validators=[MinValueValidator(0.01), MaxValueValidator(0.9999)]
+    )
     active = models.BooleanField("dipakai", default=True)
 
     class Meta:
@@ -35,6 +43,13 @@ class LinkageModel(models.Model):
 
     def __str__(self) -> str:
         return f"model {self.version} #{self.pk}"
+
+    def clean(self) -> None:
+        if self.review_threshold >= self.accept_threshold:
+            raise ValidationError(
+                "Ambang tinjauan harus di bawah ambang tautan otomatis. / "
+                "The review threshold must be below the automatic link threshold."
+            )
 
 
 class LinkageRun(models.Model):

@@ -145,3 +145,15 @@ def test_pairwise_scores_count_pairs_of_records() -> None:
     merged = pl.DataFrame({"record_id": list("abcde"), "cluster_id": ["a"] * 5})
     m = evaluate.score(merged, truth)
     assert m.recall == 1.0 and m.precision == 0.4 and m.clusters_pure == 0.0
+
+
+def test_thresholds_must_leave_room_for_review() -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from satuanak.linkage.models import LinkageModel
+
+    bad = LinkageModel(version="x", params={"a": 1}, accept_threshold=0.9, review_threshold=0.95)
+    with pytest.raises(ValidationError, match="Ambang tinjauan harus di bawah"):
+        bad.full_clean()
+    LinkageModel(version="x", params={"a": 1}, accept_threshold=0.99, review_threshold=0.8).full_clean()
