@@ -8,9 +8,8 @@ from satuanak.linkage.models import LinkageModel, LinkageRun
 
 @admin.register(LinkageModel)
 class LinkageModelAdmin(admin.ModelAdmin[LinkageModel]):
-    _shown = ["version", "trained_at", "trained_on", "accept_threshold", "review_threshold", "active"]
-    fields = _shown
-    list_display = ["pk", *_shown]
+    fields = ["version", "trained_at", "trained_on", "accept_threshold", "review_threshold", "active"]
+    list_display = ["pk", "version", "trained_at", "trained_on", "accept_threshold", "review_threshold"]
     readonly_fields = ["version", "trained_at", "trained_on"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
