@@ -3,6 +3,7 @@
 from satuanak.growth.who.zscore import (
     BIV_LIMITS,
     MAX_AGE_DAYS,
+    bmi_for_age_z,
     length_height_for_age_z,
     weight_for_age_z,
     weight_for_length_height_z,
@@ -11,6 +12,7 @@ from satuanak.growth.who.zscore import (
 __all__ = [
     "BIV_LIMITS",
     "MAX_AGE_DAYS",
+    "bmi_for_age_z",
     "length_height_for_age_z",
     "weight_for_age_z",
     "weight_for_length_height_z",

