@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "satuanak.persons",
     "satuanak.imports",
     "satuanak.linkage",
+    "satuanak.flags",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

@@ -105,6 +105,11 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def record_id_expr(adapter: str) -> pl.Expr:
+    """The linkage record id of each staged row of `adapter` ("<format>:<person key>")."""
+    return pl.lit(f"{adapter}:") + pl.col(RECORD_SPECS[adapter].group_by)
+
+
 def max_birth_date_age(as_of: date, years: int) -> date:
     """The earliest birth date of someone aged `years` or less (in completed years) on `as_of`."""
     try:
@@ -129,7 +134,7 @@ def source_records(
     rows = staged.select(
         pl.col(BATCH),
         pl.col(ROW),
-        (pl.lit(f"{adapter}:") + pl.col(spec.group_by)).alias("record_id"),
+        record_id_expr(adapter).alias("record_id"),
         *cols.values(),
     ).filter(pl.col("record_id").is_not_null())
     if spec.only_children:
