@@ -27,6 +27,7 @@ from satuanak.access.selectors import (
 )
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
+from satuanak.flags.selectors import child_flags_visible_to
 from satuanak.persons.models import Child
 
 PAGE_SIZE = 50
@@ -76,6 +77,7 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
     grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
     sections = [{"source": s, "records": grouped.get(s.value, [])} for s in Source if s in policy.sources]
     return {
+        "flags": child_flags_visible_to(user=request.user, child_id=child.pk),
         "child": child,
         "age": _age(child.birth_date),
         "nik": revealed_nik or mask_identity_number(child.nik),
