@@ -1,4 +1,6 @@
-"""Background work for the upload page (django-tasks with the database backend: no extra server)."""
+"""Background work for the upload page (django-tasks with the database backend: no extra server).
+A file that brought rows is linked into the children at once (an incremental run), and the
+flags follow: what an officer uploads shows on the children's pages without another step."""
 
 from __future__ import annotations
 
@@ -10,5 +12,14 @@ from satuanak.imports.services import import_batch_run
 
 @task()
 def import_batch_task(batch_id: int) -> list[int]:
+    from satuanak.linkage.services import linkage_default_as_of, linkage_run_running
+    from satuanak.linkage.tasks import linkage_run_task
+
     batch = ImportBatch.objects.get(pk=batch_id)
-    return [b.pk for b in import_batch_run(batch=batch)]
+    done = import_batch_run(batch=batch)
+    brought_rows = any(b.status == ImportBatch.Status.DONE and (b.inserted or b.updated) for b in done)
+    if brought_rows and linkage_run_running() is None:
+        linkage_run_task.enqueue(
+            user_id=batch.uploaded_by_id, as_of=linkage_default_as_of().isoformat(), full=False
+        )
+    return [b.pk for b in done]

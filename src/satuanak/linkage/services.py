@@ -31,6 +31,7 @@ import polars as pl
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from splink.internals.exceptions import EMTrainingException
 
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
@@ -161,9 +162,18 @@ def linkage_run(
         else:
             if lm is None:
                 report("melatih model / training the model", 15)
-                lm = linkage_model_train(records=records)
                 kind = LinkageRun.Kind.FULL
-            trained = model.Trained(model=lm.params, version=lm.version)
+                try:
+                    lm = linkage_model_train(records=records)
+                except EMTrainingException:
+                    # One source alone (SIAK's first upload): no records pair up to learn from.
+                    # Link on the NIK only; the model is trained when a second source arrives.
+                    message = (
+                        "Model belum dapat dilatih: rekaman belum saling berpasangan (baru satu sumber?). "
+                        "Hanya tautan NIK. / The model cannot be trained yet: no records pair up (one "
+                        "source only?). NIK links only."
+                    )
+            trained = model.Trained(model=lm.params, version=lm.version) if lm else None
             report("membandingkan pasangan / scoring pairs", 35)
             stats = _relink(run=run, kind=kind, loaded=loaded, lm=lm, trained=trained, report=report)
     except Exception as exc:
@@ -215,8 +225,8 @@ def _relink(
     run: LinkageRun,
     kind: str,
     loaded: Loaded,
-    lm: LinkageModel,
-    trained: model.Trained,
+    lm: LinkageModel | None,
+    trained: model.Trained | None,
     report: Progress,
 ) -> dict[str, Any]:
     records = loaded.records
@@ -231,7 +241,8 @@ def _relink(
 
     # Pairs: only those of changed records are scored (all of them in a full run).
     pairs = pl.DataFrame()
-    if changed and records.height > 1:
+    accept = lm.accept_threshold if lm else 1.0  # without a model no pair links by score
+    if lm is not None and trained is not None and changed and records.height > 1:
         pairs = model.predict(
             records,
             trained,
@@ -261,7 +272,7 @@ def _relink(
         [conflicts.select("record_id_l", "record_id_r"), rejected.select("record_id_l", "record_id_r")]
     )
     nik_ok = pl.col("nik_distance").is_null() | (pl.col("nik_distance") <= 1)
-    auto = edges.filter((pl.col("probability") >= lm.accept_threshold) & nik_ok).join(
+    auto = edges.filter((pl.col("probability") >= accept) & nik_ok).join(
         blocked, on=["record_id_l", "record_id_r"], how="anti"
     )
     nik_links = nik_links.join(rejected, on=["record_id_l", "record_id_r"], how="anti")
@@ -272,12 +283,12 @@ def _relink(
             accepted.select("record_id_l", "record_id_r"),
         ]
     )
-    uncertain = edges.filter((pl.col("probability") < lm.accept_threshold) | ~nik_ok).with_columns(
+    uncertain = edges.filter((pl.col("probability") < accept) | ~nik_ok).with_columns(
         reason=pl.when(~nik_ok)
         .then(pl.lit("Cocok, tetapi NIK berbeda / a match, but the NIKs differ"))
         .otherwise(pl.lit("Tidak pasti / uncertain"))
     )
-    _store_review_queue(uncertain=uncertain, conflicts=conflicts, edges=edges, accept=lm.accept_threshold)
+    _store_review_queue(uncertain=uncertain, conflicts=conflicts, edges=edges, accept=accept)
 
     report("membentuk anak / building children", 75)
     clusters = cluster.components(ids, links)

@@ -1,4 +1,5 @@
-"""Background linkage runs for the review page (django-tasks, database backend)."""
+"""Background linkage runs (django-tasks, database backend): from the review page, and after
+each upload; the flags are recomputed after each run (the next stage of the flow)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from datetime import date
 from django_tasks import task
 
 from satuanak.accounts.models import User
+from satuanak.flags.services import flags_recompute
+from satuanak.linkage.models import LinkageRun
 from satuanak.linkage.services import linkage_run
 
 
 @task()
 def linkage_run_task(*, user_id: int | None, as_of: str, full: bool = False) -> int:
     user = User.objects.filter(pk=user_id).first() if user_id else None
-    return linkage_run(full=full, as_of=date.fromisoformat(as_of), user=user).pk
+    run = linkage_run(full=full, as_of=date.fromisoformat(as_of), user=user)
+    if run.status == LinkageRun.Status.DONE and run.stats.get("children"):
+        flags_recompute(as_of=run.as_of)
+    return run.pk

@@ -94,3 +94,34 @@ def test_a_file_that_is_not_a_table_fails_with_its_reason_not_a_500(personas: di
     page = steward.get(response["Location"])
     assert page.status_code == 200
     assert batch.message in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_upload_is_linked_into_children_and_flagged_without_another_step(
+    personas: dict[str, Any], reference_data: None, tmp_path: Any
+) -> None:
+    from datetime import date
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from satuanak.flags.models import ChildFlag
+    from satuanak.linkage.models import LinkageRun
+    from satuanak.persons.models import Child
+    from satuanak.synth import generate_district
+
+    generate_district(
+        out_dir=tmp_path,
+        children=300,
+        seed=4,
+        reference_date=date(2024, 12, 31),
+        data_dir=Path(settings.SATUANAK_DATA_DIR),
+    )
+    (siak,) = (tmp_path / "exports" / "siak").glob("*.csv")
+    steward = _client(personas["steward"])
+    response = _upload(steward, "siak", siak.name, siak.read_bytes())
+    assert response.status_code == 302  # the test settings run tasks at once: import, linkage, flags
+    run = LinkageRun.objects.get()
+    assert run.status == LinkageRun.Status.DONE and run.started_by == personas["steward"]
+    assert Child.objects.count() == run.stats["children"] > 100
+    assert ChildFlag.objects.filter(code="no_akta").exists()
