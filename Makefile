@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo import-synthetic link-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
+.PHONY: demo import-synthetic link-synthetic flag-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
         pytest db reference synthetic demo-users serve bench lock clean
 
 # --- set-up -------------------------------------------------------------------------------
@@ -72,6 +72,10 @@ link-synthetic: import-synthetic
 	$(PY) manage.py linkage run --as-of $(REFERENCE_DATE)
 	$(PY) manage.py linkage evaluate --truth var/synthetic/ground_truth
 
+# Risk flags per child, aggregates per desa and quarter, hotspots (a rerun of the stage).
+flag-synthetic: link-synthetic
+	$(PY) manage.py flags recompute --as-of $(REFERENCE_DATE)
+
 demo-users: reference
 	$(PY) manage.py demo_users
 
@@ -81,7 +85,7 @@ serve:
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
 	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
-demo: assets reference synthetic import-synthetic link-synthetic demo-users serve
+demo: assets reference synthetic import-synthetic link-synthetic flag-synthetic demo-users serve
 
 # --- checks -------------------------------------------------------------------------------
 lint: install
@@ -122,6 +126,7 @@ bench: install
 	$(PY) bench/generate.py
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
+	$(PY) bench/flags.py
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock: | $(PY)
