@@ -8,7 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from satuanak.flags.models import DesaHotspot
 from satuanak.flags.services import district_summary, flag_rules_load, flags_recompute
+from satuanak.regions.models import Desa
 
 
 def _date(text: str) -> date:
@@ -58,3 +60,13 @@ class Command(BaseCommand):
                 f"{row['rate']:6.1%} {ci:18} tidak dapat dinilai / not assessable {row['not_assessable']}"
                 + (f"  · {row['survey']}" if row["survey"] else "")
             )
+        latest = DesaHotspot.objects.order_by("-period").values_list("period", flat=True).first()
+        if latest:
+            names = dict(Desa.objects.values_list("code", "name"))
+            hot = DesaHotspot.objects.filter(period=latest, classification="hot").order_by("-gi_star_z")
+            self.stdout.write(f"Kantong kerentanan / hotspots {latest} (Gi* p < 0,05): {hot.count()} desa")
+            for h in hot[:8]:
+                self.stdout.write(
+                    f"  {h.desa_code} {names.get(h.desa_code, '')}: indeks {h.index:+.2f}, "
+                    f"Gi* z {h.gi_star_z:+.2f}, p {h.p_value:.3f}"
+                )
