@@ -87,3 +87,13 @@ def _staging_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Non
     """Each test stages import rows in its own folder: batch ids repeat between tests once their
     transactions roll back, and a file left by one test must not be read by another."""
     settings.SATUANAK_STAGING_DIR = tmp_path_factory.mktemp("staging")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Cached map data is keyed by the last flags run's id, and ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -50,3 +50,133 @@ def child_flags_visible_to(*, user: Any, child_id: int) -> list[dict[str, Any]]:
     # flagged first, then not assessable, then clear
     order = {"flagged": 0, "not_assessable": 1, "clear": 2}
     return sorted(out, key=lambda f: (order.get(f["latest"].status, 3), f["code"]))
+
+
+# --- public map data (aggregates only, disclosure-controlled) --------------------------------------
+
+
+def _latest_run_id() -> int:
+    from satuanak.flags.models import FlagRun
+
+    return FlagRun.objects.filter(status=FlagRun.Status.DONE).values_list("pk", flat=True).first() or 0
+
+
+# Flags the public map shows per desa; violence cases stay off it (even suppressed, a desa's
+# count of violence against children is too sensitive to publish; the district figure is in
+# the KLA reports).
+PUBLIC_MAP_FLAGS = tuple(c for c in FLAG_SOURCES if c != "violence_case")
+
+
+def map_data(*, code: str, period: str | None) -> dict[str, Any] | None:
+    """What the map shows for one flag and quarter: per desa and kecamatan the suppressed
+    count, the rate (hidden for small denominators), the composite index and the hotspot class;
+    the district figure; the choices. None when the flag or quarter is unknown.
+
+    Built from the stored aggregates and cached per recompute (the key names the last run),
+    so a page view costs a cache lookup."""
+    from django.core.cache import cache
+
+    run_id = _latest_run_id()
+    key = f"map-data:{run_id}:{code}:{period or ''}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if cached != "missing" else None
+    data = _map_data(code=code, period=period, run_id=run_id)
+    cache.set(key, data if data is not None else "missing", timeout=None)
+    return data
+
+
+def _map_data(*, code: str, period: str | None, run_id: int) -> dict[str, Any] | None:
+    import polars as pl
+
+    from satuanak.flags.disclosure import suppress
+    from satuanak.flags.models import DesaHotspot, FlagAggregate, FlagRun
+
+    if run_id == 0 and not FlagAggregate.objects.exists():
+        # Nothing computed yet: an empty map, not an error (the page shows boundaries only).
+        return {
+            "kode": code,
+            "periode": None,
+            "periode_pilihan": [],
+            "kode_pilihan": [],
+            "desa": {},
+            "kecamatan": {},
+            "kabupaten": None,
+            "tanggal_data": None,
+            "pesan": "Penanda belum dihitung. / Flags have not been computed yet.",
+        }
+    titles = {
+        r.code: {"id": r.title_id, "en": r.title_en} for r in FlagRule.objects.order_by("code", "version")
+    }
+    periods = sorted(
+        set(FlagAggregate.objects.filter(code=code).values_list("period", flat=True)), reverse=True
+    )
+    if code not in titles or code not in PUBLIC_MAP_FLAGS or not periods:
+        return None
+    period = period or periods[0]
+    if period not in periods:
+        return None
+    rows = list(
+        FlagAggregate.objects.filter(code=code, period=period).values_list(
+            "level", "area_code", "numerator", "denominator", "rate", "ci_low", "ci_high"
+        )
+    )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "level": pl.String,
+            "area_code": pl.String,
+            "numerator": pl.Int64,
+            "denominator": pl.Int64,
+            "rate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        },
+        orient="row",
+    )
+    desa = suppress(
+        frame.filter(pl.col("level") == "desa").with_columns(parent=pl.col("area_code").str.slice(0, 8))
+    )
+    kec = suppress(frame.filter(pl.col("level") == "kecamatan").with_columns(parent=pl.lit("61.07")))
+    district = frame.filter(pl.col("level") == "district")
+    hot = {
+        d: {"index": round(i, 3), "z": round(z, 2), "p": round(p, 4), "class": c}
+        for d, i, z, p, c in DesaHotspot.objects.filter(period=period).values_list(
+            "desa_code", "index", "gi_star_z", "p_value", "classification"
+        )
+    }
+
+    def cell(r: dict[str, Any]) -> dict[str, Any]:
+        hide = r["suppressed"]
+        return {
+            "n": r["numerator_shown"],
+            "d": r["denominator"],
+            "rate": None if r["rate_shown"] is None else round(r["rate_shown"], 4),
+            "lo": None if hide or r["rate_shown"] is None else round(r["ci_low"], 4),
+            "hi": None if hide or r["rate_shown"] is None else round(r["ci_high"], 4),
+        }
+
+    run = FlagRun.objects.filter(pk=run_id).first()
+    district_row = district.row(0, named=True) if district.height else None
+    return {
+        "kode": code,
+        "judul": titles[code],
+        "periode": period,
+        "periode_pilihan": periods,
+        "kode_pilihan": [{"kode": c, **t} for c, t in titles.items() if c in PUBLIC_MAP_FLAGS],
+        "desa": {
+            r["area_code"]: cell(r) | {"hotspot": hot.get(r["area_code"])} for r in desa.iter_rows(named=True)
+        },
+        "kecamatan": {r["area_code"]: cell(r) for r in kec.iter_rows(named=True)},
+        "kabupaten": None
+        if district_row is None
+        else {
+            "n": district_row["numerator"] if district_row["numerator"] >= 5 else "<5",
+            "d": district_row["denominator"],
+            "rate": round(district_row["rate"], 4) if district_row["denominator"] >= 10 else None,
+        },
+        "tanggal_data": run.as_of.isoformat() if run else None,
+        "aturan": "Jumlah < 5 ditampilkan '<5'; '*' disembunyikan agar '<5' tidak dapat dihitung dari total; "
+        "persentase disembunyikan bila penyebut < 10. / Counts under 5 show as '<5'; '*' is hidden so "
+        "that a '<5' cannot be recovered from the total; rates are hidden when the denominator is under 10.",
+    }

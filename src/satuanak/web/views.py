@@ -22,6 +22,7 @@ from satuanak.accounts.services import (
 )
 from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
+from satuanak.flags.selectors import map_data as map_data_for
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
@@ -87,6 +88,30 @@ def desa_geojson(request: HttpRequest) -> JsonResponse:
             status=400,
         )
     return JsonResponse(desa_feature_collection(kecamatan_code=code))
+
+
+@public_view
+@require_GET
+@gzip_page
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Aggregates for the map: counts and rates per desa and kecamatan, disclosure-controlled
+    (no personal data; the same for every visitor)."""
+    code = request.GET.get("kode", "stunting").strip()
+    period = request.GET.get("periode", "").strip() or None
+    data = map_data_for(code=code, period=period)
+    if data is None:
+        return JsonResponse(
+            {
+                "error": f"Penanda atau periode tidak dikenal (kode={code!r}, periode={period!r}), "
+                "atau penanda belum dihitung.",
+                "error_en": f"Unknown flag or quarter (kode={code!r}, periode={period!r}), "
+                "or the flags have not been computed yet.",
+            },
+            status=400,
+        )
+    response = JsonResponse(data)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -166,3 +166,27 @@ def test_desa_contiguity_from_the_shipped_boundaries() -> None:
     # every desa touches another, except the islands of Sungai Raya Kepulauan (61.07.15)
     alone = [a for a in nb if not nb[a]]
     assert all(a.startswith("61.07.15.") for a in alone) and len(alone) <= 3
+
+
+def test_disclosure_control_primary_and_complementary_suppression() -> None:
+    from satuanak.flags.disclosure import suppress
+
+    cells = pl.DataFrame(
+        {
+            "area_code": ["a1", "a2", "a3", "b1", "b2", "c1"],
+            "parent": ["A", "A", "A", "B", "B", "C"],
+            "numerator": [3, 40, 12, 2, 1, 7],
+            "denominator": [30, 200, 8, 20, 15, 50],
+        }
+    ).with_columns(rate=pl.col("numerator") / pl.col("denominator"))
+    out = {r["area_code"]: r for r in suppress(cells).iter_rows(named=True)}
+    assert out["a1"]["numerator_shown"] == "<5" and out["a1"]["rate_shown"] is None
+    # a lone "<5" in A would be recovered from A's total: the next smallest count goes too
+    assert out["a3"]["numerator_shown"] == "*" and out["a3"]["suppressed"]
+    assert out["a2"]["numerator_shown"] == "40" and out["a2"]["rate_shown"] == pytest.approx(0.2)
+    # B already has two suppressed cells: nothing more to hide
+    assert (out["b1"]["numerator_shown"], out["b2"]["numerator_shown"]) == ("<5", "<5")
+    assert out["c1"]["numerator_shown"] == "7"
+    # no group is left with exactly one suppressed cell
+    hidden = suppress(cells).group_by("parent").agg(pl.col("suppressed").sum())
+    assert all(n != 1 for n in hidden["suppressed"].to_list())

@@ -20,6 +20,62 @@
 
   var desaLayer = null;
   var labelLayer = L.layerGroup().addTo(map);
+  // Flag layers: aggregates from /peta/data.json (counts under 5 already shown as "<5").
+  var dataUrl = el.getAttribute("data-mapdata-url");
+  var layerSelect = document.getElementById("pilih-lapisan");
+  var periodSelect = document.getElementById("pilih-periode");
+  var indexBox = document.getElementById("pilih-indeks");
+  var legend = document.getElementById("legenda");
+  var layerData = null;   // the current flag's data, or null for the kecamatan colours
+  var breaks = [];
+  var RAMP = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"];
+  var INDEX_RAMP = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"];
+
+  function pct(x) { return (x * 100).toFixed(1).replace(".", ",") + "%"; }
+
+  // Five classes by quantile of the desa values shown (suppressed desa stay grey).
+  function quantileBreaks(values) {
+    var v = values.slice().sort(function (a, b) { return a - b; });
+    if (!v.length) { return []; }
+    var out = [];
+    for (var k = 1; k < 5; k++) { out.push(v[Math.min(v.length - 1, Math.floor(k * v.length / 5))]); }
+    return out;
+  }
+
+  function valueOf(code) {
+    if (!layerData || !layerData.desa[code]) { return null; }
+    var d = layerData.desa[code];
+    if (indexBox.checked) { return d.hotspot ? d.hotspot.index : null; }
+    return d.rate;
+  }
+
+  function classOf(value) {
+    var i = 0;
+    while (i < breaks.length && value > breaks[i]) { i++; }
+    return i;
+  }
+
+  function drawLegend() {
+    if (!layerData) { legend.innerHTML = ""; return; }
+    var ramp = indexBox.checked ? INDEX_RAMP : RAMP;
+    var fmt = indexBox.checked ? function (x) { return x.toFixed(2).replace(".", ","); } : pct;
+    var html = "<strong>" + escapeHtml(indexBox.checked ? "Indeks kerentanan / vulnerability index" : layerData.judul.id) +
+      "</strong> · " + escapeHtml(layerData.periode) + "<br>";
+    for (var i = 0; i <= breaks.length; i++) {
+      var lo = i === 0 ? null : breaks[i - 1];
+      var hi = i < breaks.length ? breaks[i] : null;
+      var label = lo === null ? "≤ " + fmt(hi) : (hi === null ? "> " + fmt(lo) : fmt(lo) + " – " + fmt(hi));
+      if (lo === null && hi === null) { label = "semua / all"; }
+      html += '<span class="legend-item"><span class="swatch" style="background:' + ramp[Math.min(i, 4)] + '"></span>' + label + "</span>";
+    }
+    html += '<span class="legend-item"><span class="swatch" style="background:#cccccc"></span>disembunyikan / hidden (&lt;5)</span>' +
+      '<span class="legend-item"><span class="swatch swatch-hot"></span>kantong kerentanan (Gi*, p &lt; 0,05)</span>';
+    if (layerData.kabupaten && layerData.kabupaten.rate !== null) {
+      html += '<br>Kabupaten: ' + escapeHtml(Number(layerData.kabupaten.n).toLocaleString("id-ID")) + " / " + layerData.kabupaten.d.toLocaleString("id-ID") + " = " + pct(layerData.kabupaten.rate);
+    }
+    html += ' · data per ' + escapeHtml(layerData.tanggal_data || "—");
+    legend.innerHTML = html;
+  }
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -32,23 +88,48 @@
   }
 
   function styleOf(feature) {
-    return {
-      color: "#ffffff",
-      weight: 1,
-      opacity: 1,
-      fillColor: colourOf(feature.properties.kecamatan_kode),
-      fillOpacity: 0.75
-    };
+    var code = feature.properties.kode;
+    var fill = colourOf(feature.properties.kecamatan_kode);
+    var border = "#ffffff";
+    var weight = 1;
+    if (layerData) {
+      var value = valueOf(code);
+      var ramp = indexBox.checked ? INDEX_RAMP : RAMP;
+      fill = value === null ? "#cccccc" : ramp[Math.min(classOf(value), 4)];
+      var d = layerData.desa[code];
+      if (d && d.hotspot && d.hotspot["class"] === "hot") { border = "#6a0000"; weight = 3; }
+    }
+    return { color: border, weight: weight, opacity: 1, fillColor: fill, fillOpacity: 0.8 };
+  }
+
+  function figuresOf(code) {
+    if (!layerData || !layerData.desa[code]) { return ""; }
+    var d = layerData.desa[code];
+    var text = "<br>" + escapeHtml(layerData.judul.id) + ": " + escapeHtml(String(d.n)) + " / " + d.d +
+      (d.rate === null ? " (persentase disembunyikan)" : " = " + pct(d.rate) + " [" + pct(d.lo) + " – " + pct(d.hi) + "]");
+    if (d.hotspot) {
+      text += "<br>Indeks " + d.hotspot.index.toFixed(2).replace(".", ",") + " · Gi* z " + d.hotspot.z.toFixed(2).replace(".", ",") +
+        " (p " + d.hotspot.p.toFixed(3).replace(".", ",") + ")" + (d.hotspot["class"] === "hot" ? " · <strong>kantong kerentanan</strong>" : "");
+    }
+    return text;
   }
 
   function onEachFeature(feature, layer) {
     var p = feature.properties;
     var jenis = p.jenis === "kelurahan" ? "Kelurahan" : "Desa";
-    layer.bindTooltip(
-      '<div class="desa-tip"><strong>' + jenis + " " + escapeHtml(p.nama) + "</strong>" +
-      '<span class="code">' + escapeHtml(p.kode) + "</span><br>Kecamatan " + escapeHtml(p.kecamatan) + "</div>",
-      { sticky: true }
-    );
+    layer.bindTooltip(function () {
+      return '<div class="desa-tip"><strong>' + jenis + " " + escapeHtml(p.nama) + "</strong>" +
+        '<span class="code">' + escapeHtml(p.kode) + "</span><br>Kecamatan " + escapeHtml(p.kecamatan) +
+        figuresOf(p.kode) + "</div>";
+    }, { sticky: true });
+    layer.on("click", function () {
+      el.setAttribute("data-selected-desa", p.kode);
+      var panel = document.getElementById("desa-terpilih");
+      if (panel) {
+        panel.innerHTML = "<h3>" + jenis + " " + escapeHtml(p.nama) + ' <span class="code">' + escapeHtml(p.kode) + "</span></h3>" +
+          (layerData ? figuresOf(p.kode).replace(/^<br>/, "") : "Pilih lapisan untuk angka desa ini. / Choose a layer for this desa's figures.");
+      }
+    });
     layer.on("mouseover", function () { layer.setStyle({ weight: 3, color: "#1d2733" }); layer.bringToFront(); });
     layer.on("mouseout", function () { desaLayer.resetStyle(layer); });
   }
@@ -116,6 +197,7 @@
       .then(function (data) {
         if (desaLayer) { map.removeLayer(desaLayer); }
         desaLayer = L.geoJSON(data, { style: styleOf, onEachFeature: onEachFeature }).addTo(map);
+        restyle();
         addLabels(data, kecamatanCode);
         if (data.features.length) { map.fitBounds(desaLayer.getBounds(), { padding: [8, 8] }); }
         declutterLabels();
@@ -138,6 +220,68 @@
     history.replaceState(null, "", query);
     load(code);
   }
+
+  function restyle() {
+    if (!desaLayer) { return; }
+    if (layerData) {
+      var values = [];
+      Object.keys(layerData.desa).forEach(function (code) {
+        var v = valueOf(code);
+        if (v !== null) { values.push(v); }
+      });
+      breaks = quantileBreaks(values);
+    }
+    desaLayer.setStyle(styleOf);
+    drawLegend();
+    el.setAttribute("data-layer", layerData ? layerData.kode + ":" + layerData.periode : "");
+  }
+
+  function loadLayer() {
+    var code = layerSelect.value;
+    if (!code) { layerData = null; restyle(); return; }
+    var url = dataUrl + "?kode=" + encodeURIComponent(code) + (periodSelect.value ? "&periode=" + encodeURIComponent(periodSelect.value) : "");
+    el.setAttribute("data-layer-state", "loading");
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.error || ("HTTP " + response.status)); }
+          return body;
+        });
+      })
+      .then(function (data) {
+        layerData = data;
+        // quarters of this flag, newest first; keep the chosen one when it exists
+        var chosen = data.periode;
+        periodSelect.innerHTML = "";
+        data.periode_pilihan.forEach(function (p) {
+          var opt = document.createElement("option");
+          opt.value = p; opt.textContent = p; if (p === chosen) { opt.selected = true; }
+          periodSelect.appendChild(opt);
+        });
+        restyle();
+        el.setAttribute("data-layer-state", "ready");
+      })
+      .catch(function (err) {
+        layerData = null; restyle();
+        setStatus("Lapisan gagal dimuat / layer failed to load: " + err.message, true);
+        el.setAttribute("data-layer-state", "error");
+      });
+  }
+
+  // The layer list comes with the data itself (the flags computed so far).
+  fetch(dataUrl + "?kode=stunting").then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+    if (!data) { return; }
+    data.kode_pilihan.forEach(function (k) {
+      var opt = document.createElement("option");
+      opt.value = k.kode; opt.textContent = k.id + " / " + k.en;
+      layerSelect.appendChild(opt);
+    });
+  }).catch(function () { /* no flags yet: the map stays by kecamatan */ });
+  layerSelect.addEventListener("change", function () { periodSelect.value = ""; loadLayer(); });
+  periodSelect.addEventListener("change", loadLayer);
+  indexBox.addEventListener("change", function () {
+    if (indexBox.checked && !layerSelect.value) { layerSelect.value = "stunting"; loadLayer(); } else { restyle(); }
+  });
 
   select.addEventListener("change", function () { choose(select.value); });
   var links = document.querySelectorAll("[data-kecamatan-link]");
