@@ -180,3 +180,63 @@ def _map_data(*, code: str, period: str | None, run_id: int) -> dict[str, Any] |
         "persentase disembunyikan bila penyebut < 10. / Counts under 5 show as '<5'; '*' is hidden so "
         "that a '<5' cannot be recovered from the total; rates are hidden when the denominator is under 10.",
     }
+
+
+DASHBOARD_FLAGS = (
+    "stunting",
+    "wasting",
+    "no_akta",
+    "no_kia",
+    "immunisation_incomplete",
+    "out_of_school",
+    "child_marriage",
+    "low_birth_weight",
+)
+
+
+def dashboard_figures() -> list[dict[str, Any]]:
+    """The district's key figures: per flag the latest quarter's rate, the previous quarter's
+    (the trend), the kecamatan that lag most (highest rates with a published denominator) and
+    the survey figure beside where one is entered. Aggregates only: the public sees the same."""
+    from satuanak.flags.models import FlagAggregate, SurveyFigure
+    from satuanak.regions.models import Kecamatan
+
+    names = dict(Kecamatan.objects.values_list("code", "name"))
+    titles = {r.code: (r.title_id, r.title_en) for r in FlagRule.objects.order_by("code", "version")}
+    out = []
+    for code in DASHBOARD_FLAGS:
+        district = list(
+            FlagAggregate.objects.filter(code=code, level="district")
+            .order_by("-period")[:2]
+            .values("period", "numerator", "denominator", "rate")
+        )
+        if not district:
+            continue
+        now = district[0]
+        before = district[1] if len(district) > 1 else None
+        kec = FlagAggregate.objects.filter(code=code, level="kecamatan", period=now["period"])
+        lag = list(
+            kec.filter(denominator__gte=10)
+            .exclude(numerator__lt=5)
+            .order_by("-rate")[:3]
+            .values_list("area_code", "rate")
+        )
+        survey = SurveyFigure.objects.filter(indicator=code, area_level="district").order_by("-year").first()
+        out.append(
+            {
+                "code": code,
+                "title_id": titles.get(code, (code, code))[0],
+                "title_en": titles.get(code, (code, code))[1],
+                "period": now["period"],
+                "rate": now["rate"] if now["denominator"] >= 10 else None,
+                "numerator": now["numerator"] if now["numerator"] >= 5 else "<5",
+                "denominator": now["denominator"],
+                "previous_period": before["period"] if before else None,
+                "change": (now["rate"] - before["rate"]) if before and before["denominator"] >= 10 else None,
+                "lagging": [{"code": c, "name": names.get(c, c), "rate": r} for c, r in lag],
+                "survey": None
+                if survey is None
+                else {"source": survey.source, "value": survey.value, "year": survey.year},
+            }
+        )
+    return out

@@ -22,6 +22,7 @@ from satuanak.accounts.services import (
 )
 from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
+from satuanak.flags.selectors import dashboard_figures
 from satuanak.flags.selectors import map_data as map_data_for
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
@@ -35,6 +36,27 @@ def _kecamatan_param(request: HttpRequest) -> tuple[str | None, bool]:
     if not code:
         return None, True
     return code, kecamatan_code_exists(code)
+
+
+def _pct(x: float | None) -> str:
+    """20,5% (Indonesian decimal comma)."""
+    return "—" if x is None else f"{x * 100:.1f}%".replace(".", ",")
+
+
+def _int(n: object) -> str:
+    """1.234 (Indonesian thousands dot); '<5' stays as it is."""
+    return f"{n:,}".replace(",", ".") if isinstance(n, int) else str(n)
+
+
+def _figure_texts(f: dict[str, Any]) -> dict[str, Any]:
+    change = f["change"]
+    return f | {
+        "count_text": f"{_int(f['numerator'])} / {_int(f['denominator'])}",
+        "rate_text": _pct(f["rate"]),
+        "change_text": "—" if change is None else f"{change * 100:+.1f} pp".replace(".", ","),
+        "lagging": [k | {"rate_text": _pct(k["rate"])} for k in f["lagging"]],
+        "survey": None if f["survey"] is None else f["survey"] | {"value_text": _pct(f["survey"]["value"])},
+    }
 
 
 @public_view
@@ -69,7 +91,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"kecamatan": kecamatan, "map_kecamatan": map_kecamatan, "selected": code, "totals": totals},
+        {
+            "kecamatan": kecamatan,
+            "map_kecamatan": map_kecamatan,
+            "selected": code,
+            "totals": totals,
+            "figures": [_figure_texts(f) for f in dashboard_figures()],
+        },
     )
 
 

@@ -98,3 +98,25 @@ def test_violence_cases_and_unknown_layers_are_not_on_the_map(aggregates: None) 
         assert response.status_code == 400
         body = response.json()
         assert body["error"] and body["error_en"]
+
+
+@pytest.mark.django_db
+def test_home_shows_the_key_figures_with_their_trend_and_lagging_kecamatan(
+    aggregates: None, reference_data: None
+) -> None:
+    FlagAggregate.objects.create(
+        code="stunting",
+        period="2024Q3",
+        level="district",
+        area_code="61.07",
+        numerator=60,
+        denominator=210,
+        rate=60 / 210,
+    )
+    html = Client().get("/").content.decode()
+    row = html[html.index('data-flag="stunting"') :]
+    row = row[: row.index("</tr>")]
+    assert "53 / 209" in row and "25,4%" in row  # Indonesian number format
+    assert "-3,2 pp" in row  # 25.4% against 28.6% the quarter before
+    assert "Sungai Raya 22,5%" in row  # the kecamatan with a publishable rate
+    assert "Samalantan" not in row  # its denominator (9) is under 10: no rate to rank
