@@ -55,10 +55,23 @@ def child_flags_visible_to(*, user: Any, child_id: int) -> list[dict[str, Any]]:
 # --- public map data (aggregates only, disclosure-controlled) --------------------------------------
 
 
+LATEST_RUN_KEY = "flags:latest-run"
+
+
 def _latest_run_id() -> int:
+    """The last finished flags run: it names the cached map bodies. Kept in the cache for a few
+    seconds so that a map request touches no database (a new run sets it at once in its own
+    process; other server processes see it within the timeout)."""
+    from django.core.cache import cache
+
     from satuanak.flags.models import FlagRun
 
-    return FlagRun.objects.filter(status=FlagRun.Status.DONE).values_list("pk", flat=True).first() or 0
+    cached = cache.get(LATEST_RUN_KEY)
+    if cached is not None:
+        return int(cached)
+    run_id = FlagRun.objects.filter(status=FlagRun.Status.DONE).values_list("pk", flat=True).first() or 0
+    cache.set(LATEST_RUN_KEY, run_id, timeout=10)
+    return run_id
 
 
 # Flags the public map shows per desa; violence cases stay off it (even suppressed, a desa's
@@ -84,6 +97,29 @@ def map_data(*, code: str, period: str | None) -> dict[str, Any] | None:
     data = _map_data(code=code, period=period, run_id=run_id)
     cache.set(key, data if data is not None else "missing", timeout=None)
     return data
+
+
+def map_data_body(*, code: str, period: str | None) -> tuple[bytes, bytes, str] | None:
+    """map_data as the HTTP body: (JSON bytes, the same gzipped, an ETag), built once per flags
+    run and kept in the cache."""
+    import gzip
+    import hashlib
+    import json
+
+    from django.core.cache import cache
+
+    key = f"map-body:{_latest_run_id()}:{code}:{period or ''}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if cached != "missing" else None
+    data = map_data(code=code, period=period)
+    if data is None:
+        cache.set(key, "missing", timeout=None)
+        return None
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    body = (raw, gzip.compress(raw, compresslevel=6, mtime=0), f'"{hashlib.sha256(raw).hexdigest()[:32]}"')
+    cache.set(key, body, timeout=None)
+    return body
 
 
 def _map_data(*, code: str, period: str | None, run_id: int) -> dict[str, Any] | None:
@@ -195,6 +231,18 @@ DASHBOARD_FLAGS = (
 
 
 def dashboard_figures() -> list[dict[str, Any]]:
+    """dashboard_figures_compute(), kept in the cache per flags run."""
+    from django.core.cache import cache
+
+    key = f"dashboard:{_latest_run_id()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = dashboard_figures_compute()
+        cache.set(key, figures, timeout=None)
+    return list(figures)
+
+
+def dashboard_figures_compute() -> list[dict[str, Any]]:
     """The district's key figures: per flag the latest quarter's rate, the previous quarter's
     (the trend), the kecamatan that lag most (highest rates with a published denominator) and
     the survey figure beside where one is entered. Aggregates only: the public sees the same."""

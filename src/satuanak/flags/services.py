@@ -16,12 +16,14 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from satuanak.common.bulk import bulk_insert
 from satuanak.flags import aggregate, engine
 from satuanak.flags.models import ChildFlag, DesaHotspot, FlagAggregate, FlagRule, FlagRun, SurveyFigure
+from satuanak.flags.selectors import LATEST_RUN_KEY
 from satuanak.imports.services import staged_records
 from satuanak.linkage.models import LinkedRecord
 from satuanak.linkage.records import RECORD_SPECS, record_id_expr
@@ -176,6 +178,7 @@ def flags_recompute(*, as_of: date | None = None, progress: Progress | None = No
     FlagRun.objects.filter(pk=run.pk).update(
         status=FlagRun.Status.DONE, finished_at=timezone.now(), stats=stats
     )
+    cache.set(LATEST_RUN_KEY, run.pk, timeout=10)  # this process's map shows the new figures at once
     report("selesai / done", 100)
     run.refresh_from_db()
     return run

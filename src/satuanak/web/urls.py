@@ -11,6 +11,7 @@ urlpatterns = [
     path("keluar/", public_view(views.LogoutView.as_view()), name="logout"),
     path("peta/desa.geojson", views.desa_geojson, name="desa-geojson"),
     path("peta/data.json", views.map_data, name="map-data"),
+    path("sehat/", views.health, name="health"),
     path("anak/", children.child_list, name="child-list"),
     path("anak/ekspor.csv", children.child_export, name="child-export"),
     path("anak/<int:child_id>/", children.child_detail, name="child-detail"),
