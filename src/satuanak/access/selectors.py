@@ -90,6 +90,7 @@ def access_child_by_id(*, user: Any, child_id: int, request: HttpRequest | None 
 class ChildListFilters:
     query: str = ""
     desa_code: str = ""
+    flag: str = ""  # children a rule flags in its latest quarter (only rules whose source the role sees)
 
 
 def _children_matching(user: Any, filters: ChildListFilters) -> QuerySet[Child]:
@@ -99,6 +100,10 @@ def _children_matching(user: Any, filters: ChildListFilters) -> QuerySet[Child]:
         qs = qs.filter(Q(name__icontains=filters.query) | Q(nik=filters.query))
     if filters.desa_code:
         qs = qs.filter(desa__code=filters.desa_code)
+    if filters.flag:
+        from satuanak.flags.selectors import flagged_child_ids
+
+        qs = qs.filter(pk__in=flagged_child_ids(user=user, code=filters.flag))
     return qs
 
 
@@ -113,7 +118,7 @@ def children_list(
         request=request,
         subject_type="child_list",
         desa_code=filters.desa_code,
-        detail={"query": filters.query} if filters.query else {},
+        detail={k: v for k, v in (("query", filters.query), ("flag", filters.flag)) if v},
     )
     return qs.order_by("name", "id")
 

@@ -27,7 +27,7 @@ from satuanak.access.selectors import (
 )
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
-from satuanak.flags.selectors import child_flags_visible_to
+from satuanak.flags.selectors import child_flags_visible_to, flag_options_for
 from satuanak.persons.models import Child
 
 PAGE_SIZE = 50
@@ -35,7 +35,9 @@ PAGE_SIZE = 50
 
 def _filters(request: HttpRequest) -> ChildListFilters:
     return ChildListFilters(
-        query=request.GET.get("q", "").strip()[:100], desa_code=request.GET.get("desa", "").strip()[:13]
+        query=request.GET.get("q", "").strip()[:100],
+        desa_code=request.GET.get("desa", "").strip()[:13],
+        flag=request.GET.get("penanda", "").strip()[:40],
     )
 
 
@@ -68,6 +70,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "desa_options": desa_visible_to(request.user).select_related("kecamatan"),
             "can_export": Capability.EXPORT_CHILDREN in policy.capabilities,
+            "flag_options": flag_options_for(request.user),
         },
     )
 

@@ -126,8 +126,11 @@
       el.setAttribute("data-selected-desa", p.kode);
       var panel = document.getElementById("desa-terpilih");
       if (panel) {
+        var childrenUrl = el.getAttribute("data-children-url");
         panel.innerHTML = "<h3>" + jenis + " " + escapeHtml(p.nama) + ' <span class="code">' + escapeHtml(p.kode) + "</span></h3>" +
-          (layerData ? figuresOf(p.kode).replace(/^<br>/, "") : "Pilih lapisan untuk angka desa ini. / Choose a layer for this desa's figures.");
+          (layerData ? figuresOf(p.kode).replace(/^<br>/, "") : "Pilih lapisan untuk angka desa ini. / Choose a layer for this desa's figures.") +
+          (childrenUrl && layerData ? '<p><a data-testid="desa-children" href="' + childrenUrl + "?desa=" + encodeURIComponent(p.kode) +
+            "&penanda=" + encodeURIComponent(layerData.kode) + '">Anak yang ditandai di desa ini / flagged children here ›</a></p>' : "");
       }
     });
     layer.on("mouseover", function () { layer.setStyle({ weight: 3, color: "#1d2733" }); layer.bringToFront(); });
