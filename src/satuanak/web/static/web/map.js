@@ -122,6 +122,9 @@
         '<span class="code">' + escapeHtml(p.kode) + "</span><br>Kecamatan " + escapeHtml(p.kecamatan) +
         figuresOf(p.kode) + "</div>";
     }, { sticky: true });
+    layer.on("add", function () {
+      if (layer.getElement) { var node = layer.getElement(); if (node) { node.setAttribute("data-desa", p.kode); } }
+    });
     layer.on("click", function () {
       el.setAttribute("data-selected-desa", p.kode);
       var panel = document.getElementById("desa-terpilih");
