@@ -89,3 +89,24 @@ class SessionTimeoutMiddleware:
             request.get_full_path() if request.method == "GET" else resolve_url(settings.LOGIN_REDIRECT_URL)
         )
         return redirect_to_login(next_url)
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia unless the visitor chose English (the language cookie set by the switch
+    in the page header). Not the browser's Accept-Language: many officers' browsers say English
+    while the district works in Indonesian. Replaces Django's LocaleMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -4,6 +4,7 @@ the user's area and writes the audit entry; these views only parse, call and ren
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -28,6 +29,7 @@ from satuanak.access.selectors import (
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
 from satuanak.flags.selectors import child_flags_visible_to, flag_options_for
+from satuanak.growth.chart import height_for_age_svg
 from satuanak.persons.models import Child
 
 PAGE_SIZE = 50
@@ -75,11 +77,53 @@ def child_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _immunisation_against_schedule(birth: date, records: list[Any]) -> list[dict[str, object]]:
+    """Each antigen of the routine schedule: when it was due, when it was given (if recorded)."""
+    from datetime import timedelta
+
+    from satuanak.flags.services import immunisation_schedule
+
+    given = {str(r.summary.get("vaccine")): r.observed_on for r in records if r.summary.get("vaccine")}
+    today = timezone.localdate()
+    rows = []
+    for antigen, due_days, idl, valid_from in (
+        immunisation_schedule().select("antigen", "due_days", "counts_for_idl", "valid_from").iter_rows()
+    ):
+        due = birth + timedelta(days=int(due_days))
+        if birth < valid_from and antigen not in given:
+            continue  # not yet in use when the child was born
+        rows.append(
+            {
+                "antigen": antigen,
+                "due": due,
+                "given": given.get(antigen),
+                "idl": idl,
+                "late": antigen not in given and due + timedelta(days=30) < today,
+            }
+        )
+    return rows
+
+
 def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") -> dict[str, object]:
     policy = policy_for(getattr(request.user, "role", ""))
     grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
     sections = [{"source": s, "records": grouped.get(s.value, [])} for s in Source if s in policy.sources]
+    growth_svg = ""
+    immunisation: list[dict[str, object]] = []
+    if Source.EPPGBM.value in grouped and child.birth_date:
+        points = [
+            (r.observed_on, float(r.summary["height_cm"]))
+            for r in grouped[Source.EPPGBM.value]
+            if r.observed_on and r.summary.get("height_cm") is not None
+        ]
+        growth_svg = height_for_age_svg(sex=child.sex, birth_date=child.birth_date, points=points)
+    if Source.IMUNISASI in policy.sources and child.birth_date:
+        immunisation = _immunisation_against_schedule(
+            child.birth_date, grouped.get(Source.IMUNISASI.value, [])
+        )
     return {
+        "growth_svg": growth_svg,
+        "immunisation": immunisation,
         "flags": child_flags_visible_to(user=request.user, child_id=child.pk),
         "child": child,
         "age": _age(child.birth_date),

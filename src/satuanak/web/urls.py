@@ -12,6 +12,7 @@ urlpatterns = [
     path("peta/desa.geojson", views.desa_geojson, name="desa-geojson"),
     path("peta/data.json", views.map_data, name="map-data"),
     path("sehat/", views.health, name="health"),
+    path("bahasa/", views.language_switch, name="language"),
     path("anak/", children.child_list, name="child-list"),
     path("anak/ekspor.csv", children.child_export, name="child-export"),
     path("anak/<int:child_id>/", children.child_detail, name="child-detail"),

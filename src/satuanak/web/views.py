@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from satuanak.access.decorators import public_view
 from satuanak.accounts.selectors import totp_device_confirmed_for, totp_required_for
@@ -150,6 +150,25 @@ def map_data(request: HttpRequest) -> HttpResponse:
     response["ETag"] = etag
     response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@public_view
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Id / En switch in the header: a cookie, then back to the page (same site only)."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
     return response
 
 

@@ -98,3 +98,6 @@ def test_flags_on_the_generated_district(
     client.force_login(personas["steward"])
     page = client.get(f"/anak/{flag.child_id}/").content.decode()
     assert "Stunting" in page and flag.reason_id in page
+    # its growth against the WHO curves, and its doses against the schedule
+    assert 'data-testid="growth-chart"' in page and "<svg" in page and "median" in page
+    assert 'data-testid="immunisation-schedule"' in page and "HB0" in page

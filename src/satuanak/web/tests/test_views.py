@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -139,3 +140,17 @@ def test_error_templates_render_in_both_languages(
     assert english in html
     assert "http://" not in html
     assert "https://" not in html
+
+
+@pytest.mark.django_db
+def test_indonesian_by_default_english_by_choice(client: Any) -> None:
+    # a browser asking for English still gets Indonesian until the visitor chooses
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page["Content-Language"] == "id"
+    switched = client.post("/bahasa/", {"language": "en", "next": "/peta/desa.geojson"})
+    assert switched.status_code == 302 and switched["Location"] == "/peta/desa.geojson"
+    assert client.get("/")["Content-Language"] == "en"
+    # an outside address is not followed
+    away = client.post("/bahasa/", {"language": "id", "next": "https://example.org/"})
+    assert away["Location"] == "/"
+    assert client.get("/")["Content-Language"] == "id"
