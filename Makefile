@@ -17,7 +17,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo import-synthetic link-synthetic flag-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
-        pytest db reference synthetic demo-users serve bench lock clean
+        pytest db reference synthetic demo-users serve bench screenshots lock clean
 
 # --- set-up -------------------------------------------------------------------------------
 $(PY):
@@ -127,6 +127,10 @@ bench: install
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
 	$(PY) bench/flags.py
+
+# The README's screenshots from the demo's database (after `make demo` has built it).
+screenshots: install chromium
+	$(PY) tools/readme_screenshots.py
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock: | $(PY)

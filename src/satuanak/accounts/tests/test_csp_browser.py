@@ -54,7 +54,7 @@ def test_pages_raise_no_csp_violation(
     page.goto(base + "/masuk/")
     page.fill("#id_username", "petugas")
     page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]")
+    page.press("#id_password", "Enter")
     page.wait_for_selector("#peta[data-state=ready]")
     page.goto(base + "/akun/2fa/")
     assert page.locator("[data-testid=totp-qr] svg").count() == 1

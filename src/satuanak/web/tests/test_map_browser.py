@@ -78,7 +78,7 @@ def _login(page: Page, base: str, username: str) -> None:
     page.goto(base + "/masuk/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form button[type=submit]")
+    page.press("#id_password", "Enter")
     page.wait_for_load_state("networkidle")
 
 
@@ -167,6 +167,8 @@ def test_puskesmas_user_cannot_open_a_child_of_another_area(
 
 def test_public_page_shows_no_cell_under_five(page: Page, live_server: Any, district: None) -> None:
     base = str(live_server.url)
+    responses: list[Any] = []
+    page.on("response", lambda r: responses.append(r))
     page.goto(base + "/")
     expect(page.locator('[data-testid="key-figures"]')).to_be_visible()
     _choose_layer(page, "stunting")
@@ -179,3 +181,8 @@ def test_public_page_shows_no_cell_under_five(page: Page, live_server: Any, dist
                 assert area["d"] >= 10
     assert "violence_case" not in codes
     expect(page.locator("#legenda")).to_contain_text("data per 2024-12-31")
+    # the first load (page, styles, scripts, boundaries, one layer) stays under 1 MB, counted
+    # uncompressed; and every request went to this server (no CDN, no tiles)
+    total = sum(len(r.body()) for r in responses if r.status == 200)
+    assert total < 1_000_000, total
+    assert all(r.url.startswith(base) for r in responses)

@@ -87,7 +87,7 @@ def test_home_map_filter_and_login(page: Page, live_server: object, live_referen
     page.click("text=Masuk")
     page.fill("#id_username", "pkm_sungai_duri")
     page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form button[type=submit]")
+    page.press("#id_password", "Enter")
     badge = page.locator("[data-testid=user-badge]")
     expect(badge).to_contain_text("Petugas puskesmas")
     expect(badge).to_contain_text("Wilayah kerja Puskesmas Sungai Duri")
@@ -105,6 +105,6 @@ def test_wrong_password_shows_indonesian_message(
     page.goto(str(live_server.url) + "/masuk/")  # type: ignore[attr-defined]
     page.fill("#id_username", "bappeda")
     page.fill("#id_password", "bukan-kata-sandinya")
-    page.click("form button[type=submit]")
+    page.press("#id_password", "Enter")
     expect(page.locator(".alert")).to_contain_text("Nama pengguna atau kata sandi salah")
     expect(page.locator(".alert")).to_contain_text("Wrong username or password")

@@ -1,0 +1,132 @@
+"""The README's screenshots, made from the running demo so they stay current:
+
+    make screenshots          # starts the demo's database on a spare port, shoots, stops
+
+docs/screenshots/map.png (the stunting layer with a desa picked), child.png (a stunted child's
+page as the data steward sees it), public.png (the home page with no login), review.png (the
+linkage review of one pair). Debian's Chromium through Playwright, as in the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "demo-bengkayang-2024"  # noqa: S105 - the synthetic demo's published login (README)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ids() -> tuple[int | None, int | None]:
+    """A stunted child with weighings and an open review pair, from the demo database."""
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
+    import django
+
+    django.setup()
+    from satuanak.flags.models import ChildFlag
+    from satuanak.linkage.models import ReviewPair
+
+    flag = ChildFlag.objects.filter(code="stunting", status="flagged").order_by("-period", "child_id").first()
+    pair = (
+        ReviewPair.objects.filter(active=True, status="open")
+        .exclude(weights={})
+        .order_by("-probability")
+        .first()
+    )
+    return (flag.child_id if flag else None), (pair.pk if pair else None)
+
+
+def _login(page: Page, base: str, user: str) -> None:
+    page.goto(base + "/masuk/")
+    page.fill("#id_username", user)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_load_state("networkidle")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    child_id, pair_id = _ids()
+    port = _port()
+    env = dict(os.environ, SATUANAK_DEBUG="false", PYTHONPATH=str(ROOT / "src"))
+    # the production settings serve static files from STATIC_ROOT (whitenoise)
+    collect = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v", "0"]
+    subprocess.run(collect, cwd=ROOT, env=env, check=True)  # noqa: S603 - our own interpreter
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and server
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base + "/")
+            page.wait_for_selector("#peta[data-state=ready]")
+            page.screenshot(path=str(OUT / "public.png"), full_page=True)
+            _login(page, base, "dinkes")
+            page.goto(base + "/")
+            page.wait_for_selector("#peta[data-state=ready]")
+            page.wait_for_function("document.querySelectorAll('#pilih-lapisan option').length > 1")
+            page.select_option("#pilih-lapisan", "stunting")
+            page.wait_for_selector("#peta[data-layer-state=ready]")
+            page.locator('.leaflet-overlay-pane path[data-desa="61.07.12.2009"]').dispatch_event("click")
+            page.locator("#peta").screenshot(path=str(OUT / "map.png"))
+            page.screenshot(path=str(OUT / "map-page.png"), full_page=True)
+            page.context.clear_cookies()
+            _login(page, base, "steward")
+            if child_id:
+                page.goto(f"{base}/anak/{child_id}/")
+                page.screenshot(path=str(OUT / "child.png"), full_page=True)
+            if pair_id:
+                page.goto(f"{base}/tautan/{pair_id}/")
+                page.screenshot(path=str(OUT / "review.png"), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    for name in ("public", "map", "map-page", "child", "review"):
+        path = OUT / f"{name}.png"
+        print(path, "ok" if path.exists() else "missing")
+
+
+if __name__ == "__main__":
+    main()
