@@ -18,17 +18,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from satuanak.common.chromium import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+FLAGS = CHROMIUM_ARGS
 PASSWORD = "demo-bengkayang-2024"  # noqa: S105 - the synthetic demo's published login (README)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Browser, Page, sync_playwright
 
+from satuanak.common.chromium import CHROMIUM, CHROMIUM_ARGS
 from satuanak.demo.services import demo_users_create
 from satuanak.facilities.services import facilities_load_from_files
 from satuanak.regions.services import regions_load_from_files
@@ -39,3 +42,26 @@ def live_reference_data(transactional_db: None) -> None:
     """The same data for live_server tests, which need committed rows (another thread serves them)."""
     _load_reference()
     demo_users_create()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium. Missing, the browser tests FAIL rather than skip: a skipped browser
+    test would let a broken page pass CI unnoticed."""
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} tidak ada; pasang dengan `apt-get install chromium` / "
+        f"{CHROMIUM} is missing; install it with `apt-get install chromium`"
+    )
+    with sync_playwright() as playwright:
+        b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    yield p
+    context.close()

@@ -4,14 +4,13 @@ a small generated district imported, linked and flagged through the real stages.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from satuanak.demo.services import DEMO_PASSWORD
 from satuanak.flags.models import ChildFlag, FlagAggregate
@@ -19,35 +18,7 @@ from satuanak.flags.models import ChildFlag, FlagAggregate
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AS_OF = date(2024, 12, 31)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make chromium`"
-    with sync_playwright() as playwright:
-        b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
-    p = context.new_page()
-    p.set_default_timeout(30_000)
-    yield p
-    context.close()
 
 
 @pytest.fixture
