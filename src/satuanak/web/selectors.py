@@ -102,3 +102,48 @@ def user_badge(user: User) -> UserBadge:
         agency=user.agency.name if user.agency is not None else "",
         area=area,
     )
+
+
+def facility_points() -> dict[str, object]:
+    """Facilities for the map as GeoJSON points. The reference data has no coordinates for
+    facilities: a puskesmas stands at its kecamatan's centroid, posyandu and schools are counted
+    per desa at the desa's centroid (said in each point's `lokasi`)."""
+    features: list[dict[str, object]] = []
+    kec = {k.pk: k for k in Kecamatan.objects.all()}
+    for f in HealthFacility.objects.filter(kind=HealthFacility.Kind.PUSKESMAS).order_by("code"):
+        k = kec.get(f.kecamatan_id) if f.kecamatan_id else None
+        if k is None or k.centroid_lat is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [k.centroid_lng, k.centroid_lat]},
+                "properties": {
+                    "jenis": "puskesmas",
+                    "nama": f.name,
+                    "ramah_anak": f.child_friendly,
+                    "lokasi": "perkiraan: pusat kecamatan / approximate: kecamatan centre",
+                },
+            }
+        )
+    per_desa = Desa.objects.annotate(
+        n_posyandu=Count("posyandu_set", distinct=True), n_sekolah=Count("schools", distinct=True)
+    )
+    for d in per_desa:
+        if d.centroid_lat is None:
+            continue
+        for kind, n in (("posyandu", d.n_posyandu), ("sekolah", d.n_sekolah)):
+            if n:
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [d.centroid_lng, d.centroid_lat]},
+                        "properties": {
+                            "jenis": kind,
+                            "jumlah": n,
+                            "desa": d.name,
+                            "lokasi": "pusat desa / desa centre",
+                        },
+                    }
+                )
+    return {"type": "FeatureCollection", "features": features}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("keluar/", public_view(views.LogoutView.as_view()), name="logout"),
     path("peta/desa.geojson", views.desa_geojson, name="desa-geojson"),
     path("peta/data.json", views.map_data, name="map-data"),
+    path("peta/fasilitas.geojson", views.facilities_geojson, name="facilities-geojson"),
     path("sehat/", views.health, name="health"),
     path("bahasa/", views.language_switch, name="language"),
     path("anak/", children.child_list, name="child-list"),

@@ -27,7 +27,7 @@ from satuanak.flags.selectors import dashboard_figures, map_data_body
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
-from satuanak.web.selectors import kecamatan_summaries
+from satuanak.web.selectors import facility_points, kecamatan_summaries
 
 
 def _kecamatan_param(request: HttpRequest) -> tuple[str | None, bool]:
@@ -89,6 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "posyandu": sum(r.posyandu for r in rows),
         "schools": sum(r.schools for r in rows),
         "puskesmas": sum(r.puskesmas for r in rows),
+        "prap": sum(len(r.child_friendly_puskesmas) for r in rows),
     }
     return render(
         request,
@@ -170,6 +171,15 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )
     return response
+
+
+@public_view
+@require_GET
+@gzip_page
+def facilities_geojson(request: HttpRequest) -> JsonResponse:
+    """Puskesmas (with their child-friendly status), posyandu and schools for the map (public)."""
+    data = cache.get_or_set("map:facilities", facility_points, timeout=300)
+    return JsonResponse(data)
 
 
 @public_view

@@ -95,6 +95,10 @@ def test_planner_switches_layers_and_picks_a_desa(page: Page, live_server: Any, 
     expect(panel).to_contain_text(top.area_code)
     shown = str(top.numerator) if top.numerator >= 5 else "<5"
     expect(panel).to_contain_text(f"{shown} / {top.denominator}")
+    # facility markers: 17 puskesmas (2 child-friendly), posyandu and schools per desa
+    page.check("#pilih-fasilitas")
+    page.wait_for_selector("#peta[data-facilities]")
+    assert int(page.get_attribute("#peta", "data-facilities") or 0) > 17
     # a planner sees aggregates only: no way to the children from the panel
     assert page.locator('[data-testid="desa-children"]').count() == 0
 

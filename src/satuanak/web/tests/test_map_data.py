@@ -120,3 +120,15 @@ def test_home_shows_the_key_figures_with_their_trend_and_lagging_kecamatan(
     assert "-3,2 pp" in row  # 25.4% against 28.6% the quarter before
     assert "Sungai Raya 22,5%" in row  # the kecamatan with a publishable rate
     assert "Samalantan" not in row  # its denominator (9) is under 10: no rate to rank
+
+
+@pytest.mark.django_db
+def test_facilities_for_the_map_and_the_prap_count(reference_data: None) -> None:
+    client = Client()
+    data = client.get("/peta/fasilitas.geojson").json()
+    kinds = {f["properties"]["jenis"] for f in data["features"]}
+    assert kinds == {"puskesmas", "posyandu", "sekolah"}
+    puskesmas = [f for f in data["features"] if f["properties"]["jenis"] == "puskesmas"]
+    assert len(puskesmas) == 17 and sum(f["properties"]["ramah_anak"] for f in puskesmas) == 2
+    assert all("perkiraan" in f["properties"]["lokasi"] for f in puskesmas)  # no coordinates in the data
+    assert "<strong>2 dari 17</strong>" in client.get("/").content.decode()

@@ -289,6 +289,34 @@
     if (indexBox.checked && !layerSelect.value) { layerSelect.value = "stunting"; loadLayer(); } else { restyle(); }
   });
 
+  // Facilities: puskesmas (green ring when child-friendly, PRAP), posyandu and schools per desa.
+  var facilityBox = document.getElementById("pilih-fasilitas");
+  var facilityLayer = null;
+  var FACILITY_STYLE = {
+    puskesmas: { radius: 8, color: "#0d5c75", fillColor: "#ffffff", fillOpacity: 1, weight: 3 },
+    posyandu: { radius: 4, color: "#6a1b9a", fillColor: "#ce93d8", fillOpacity: 0.9, weight: 1 },
+    sekolah: { radius: 4, color: "#1565c0", fillColor: "#90caf9", fillOpacity: 0.9, weight: 1 }
+  };
+  function facilityMarker(feature, latlng) {
+    var p = feature.properties;
+    var style = L.Util.extend({}, FACILITY_STYLE[p.jenis] || FACILITY_STYLE.posyandu);
+    if (p.jenis === "puskesmas" && p.ramah_anak) { style.color = "#2e7d32"; }
+    // posyandu and schools of one desa share its centre: nudge them apart a little
+    if (p.jenis === "sekolah") { latlng = L.latLng(latlng.lat - 0.004, latlng.lng + 0.004); }
+    var label = p.jenis === "puskesmas"
+      ? "Puskesmas " + escapeHtml(p.nama) + (p.ramah_anak ? " · <strong>Ramah Anak (PRAP)</strong>" : "")
+      : escapeHtml(String(p.jumlah)) + " " + p.jenis + " · Desa " + escapeHtml(p.desa);
+    return L.circleMarker(latlng, style).bindTooltip(label + '<br><span class="note">lokasi ' + escapeHtml(p.lokasi) + "</span>");
+  }
+  facilityBox.addEventListener("change", function () {
+    if (!facilityBox.checked) { if (facilityLayer) { map.removeLayer(facilityLayer); } return; }
+    if (facilityLayer) { facilityLayer.addTo(map); return; }
+    fetch(el.getAttribute("data-facilities-url")).then(function (r) { return r.json(); }).then(function (data) {
+      facilityLayer = L.geoJSON(data, { pointToLayer: facilityMarker }).addTo(map);
+      el.setAttribute("data-facilities", String(data.features.length));
+    });
+  });
+
   select.addEventListener("change", function () { choose(select.value); });
   var links = document.querySelectorAll("[data-kecamatan-link]");
   for (var i = 0; i < links.length; i++) {
