@@ -308,3 +308,10 @@ def dashboard_figures_compute() -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def flags_data_date() -> Any:
+    """The date the published figures hold for (the last flags run's reference date)."""
+    from satuanak.flags.models import FlagRun
+
+    return FlagRun.objects.filter(pk=_latest_run_id()).values_list("as_of", flat=True).first()

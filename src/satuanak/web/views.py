@@ -23,7 +23,7 @@ from satuanak.accounts.services import (
 )
 from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
-from satuanak.flags.selectors import dashboard_figures, map_data_body
+from satuanak.flags.selectors import dashboard_figures, flags_data_date, map_data_body
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
@@ -100,6 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "selected": code,
             "totals": totals,
             "figures": [_figure_texts(f) for f in dashboard_figures()],
+            "data_date": flags_data_date(),
         },
     )
 
