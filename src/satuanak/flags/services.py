@@ -172,7 +172,14 @@ def flags_recompute(*, as_of: date | None = None, progress: Progress | None = No
         "flag_rows": flags.height,
         "by_rule": {f"{c}:{s}": n for c, s, n in counts.iter_rows()},
         "aggregates": aggregates.height,
-        "hotspots": int(hotspots.filter(pl.col("classification") == "hot").height),
+        # hot desa of the latest quarter (earlier quarters have theirs in DesaHotspot)
+        "hotspots": int(
+            hotspots.filter(
+                (pl.col("classification") == "hot") & (pl.col("period") == hotspots["period"].max())
+            ).height
+        )
+        if hotspots.height
+        else 0,
         "seconds": round((timezone.now() - started).total_seconds(), 1),
     }
     FlagRun.objects.filter(pk=run.pk).update(

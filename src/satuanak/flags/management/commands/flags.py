@@ -52,6 +52,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Penanda #{run.pk} selesai dalam {run.stats['seconds']} s: {run.stats['children']} anak, "
             f"{run.stats['flag_rows']} hasil aturan / rule results, {run.stats['hotspots']} desa hotspot"
+            " (triwulan terakhir / latest quarter)"
         )
         for row in district_summary():
             ci = f"[{row['ci_low']:.1%}, {row['ci_high']:.1%}]" if row["ci_low"] is not None else ""
