@@ -21,6 +21,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import EMTrainingException
 
 MODEL_VERSION = "2026.11-1"  # bump when comparisons or blocking rules change
 
@@ -262,13 +263,30 @@ def count_comparisons(records: pl.DataFrame) -> int:
 def train(records: pl.DataFrame, *, u_pairs: int = 2_000_000, seed: int = 2024) -> Trained:
     """u by random sampling, the prior from the NIK, m by EM on two blocks."""
     linker = _linker(records, settings())
-    linker.training.estimate_probability_two_random_records_match([block_on("nik")], recall=0.8)
+    # The prior from pairs surely the same person: a shared NIK, or (where sources carry no NIK)
+    # the same birth date, name and mother. With neither, one match per record is assumed.
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nik"), block_on("dob_str", "name_norm", "mother_norm")], recall=0.8
+    )
+    settings_obj = linker._settings_obj
+    if not settings_obj._probability_two_random_records_match > 0:
+        n = max(records.height, 2)
+        settings_obj._probability_two_random_records_match = min(0.5, 2.0 / n)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     # Pairs that share a NIK train every comparison (the NIK is not one); pairs that share a
     # birth date and a first name train them again on records without a NIK. (Birth date and
     # sex alone would make ~36 million pairs of a million records: seconds and gigabytes.)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob_str", "first_key"))
+    trained_sessions = 0
+    for rule in (block_on("nik"), block_on("dob_str", "first_key")):
+        # A source without NIKs (or with no shared birth dates) gives a session no pairs: the
+        # other session still trains; only when neither can does training fail.
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            trained_sessions += 1
+        except EMTrainingException:
+            continue
+    if not trained_sessions:
+        raise EMTrainingException("no EM session found record pairs to learn from")
     return Trained(model=linker.misc.save_model_to_json())
 
 

@@ -65,3 +65,13 @@ def test_a_model_moves_between_sql_dialects_with_its_parameters(records: pl.Data
     assert '"name_norm_l"' not in level["sql_condition"] and "name_norm_l" in level["sql_condition"]
     assert level["m_probability"] == trained.model["comparisons"][0]["comparison_levels"][1]["m_probability"]
     assert model.for_dialect(trained.model, "duckdb") is trained.model
+
+
+def test_a_model_trains_on_sources_without_any_nik(records: pl.DataFrame) -> None:
+    """Exports that carry no NIK at all (other districts' registers): the prior comes from
+    name + birth date + mother, EM from the session that finds pairs, and records still link."""
+    no_nik = records.filter(pl.col("source") != "siak").with_columns(nik=pl.lit(None, dtype=pl.String))
+    trained = model.train(no_nik, u_pairs=100_000)
+    assert 0 < trained.model["probability_two_random_records_match"] < 1
+    pairs = model.predict(no_nik, trained, threshold=0.99)
+    assert pairs.height > 0
