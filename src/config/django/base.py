@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "satuanak.imports",
     "satuanak.linkage",
     "satuanak.flags",
+    "satuanak.interventions",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

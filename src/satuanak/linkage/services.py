@@ -490,9 +490,12 @@ def _store_children(golden: pl.DataFrame, clusters: pl.DataFrame) -> dict[str, i
             new_rows.append(values)
         elif any(existing[child_id][k] != v for k, v in values.items()):
             changed.append(Child(id=child_id, **values))
-    # Children no cluster claims any more go (their records now belong to other children).
+    # Children no cluster claims any more go (their records now belong to other children),
+    # unless people recorded work on them (interventions): those stay, without a linkage key,
+    # for the steward to reattach, rather than losing what a cadre did.
     for chunk in _chunks([i for i in existing if i not in taken]):
-        Child.objects.filter(pk__in=chunk).delete()
+        Child.objects.filter(pk__in=chunk, interventions__isnull=True).delete()
+        Child.objects.filter(pk__in=chunk).update(linkage_key=None, n_records=0)
     # linkage_key is unique and may move between children: clear before rewriting.
     for chunk in _chunks([c.pk for c in changed]):
         Child.objects.filter(pk__in=chunk).update(linkage_key=None)

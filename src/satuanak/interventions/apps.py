@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InterventionsConfig(AppConfig):
+    name = "satuanak.interventions"
+    verbose_name = "Intervensi / interventions"

@@ -1,0 +1,101 @@
+"""Recording interventions: within the user's area, validated, audited; follow-ups come due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from satuanak.audit.models import AuditAction, AuditEvent
+from satuanak.interventions.models import Intervention
+from satuanak.interventions.services import InterventionError, follow_ups_due, intervention_record
+from satuanak.persons.tests.factories import ChildFactory
+from satuanak.regions.models import Desa
+
+
+@pytest.fixture
+def children(reference_data: None) -> dict[str, Any]:
+    sungai_duri = Desa.objects.get(code="61.07.01.2001")
+    elsewhere = Desa.objects.filter(kecamatan__code="61.07.02").order_by("code").first()
+    return {
+        "here": ChildFactory.create(desa=sungai_duri, birth_date=date(2023, 5, 1)),
+        "there": ChildFactory.create(desa=elsewhere, birth_date=date(2023, 5, 1)),
+    }
+
+
+@pytest.mark.django_db
+def test_a_cadre_records_pmt_for_a_child_of_her_area(
+    personas: dict[str, Any], children: dict[str, Any]
+) -> None:
+    cadre = personas["kader_sungai_duri"]
+    start = timezone.localdate() - timedelta(days=120)
+    item = intervention_record(
+        user=cadre,
+        child_id=children["here"].pk,
+        kind="pmt",
+        start_date=start,
+        programme="GESIT",
+        answers_flag="stunting",
+    )
+    assert item.given_by == cadre and item.programme == "GESIT"
+    assert AuditEvent.objects.filter(action=AuditAction.RECORD_CHANGED, subject_id=str(item.pk)).exists()
+    # PMT is re-measured at day 100: due now
+    assert [(i.pk, when) for i, when in follow_ups_due(user=cadre)] == [
+        (item.pk, start + timedelta(days=100))
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "kind", "start", "end", "message"),
+    [
+        ("there", "pmt", date(2024, 1, 1), None, "tidak ditemukan di wilayah Anda"),  # another area
+        ("here", "magic", date(2024, 1, 1), None, "tidak dikenal"),
+        ("here", "pmt", date(2022, 1, 1), None, "sebelum anak lahir"),
+        ("here", "pmt", date(2099, 1, 1), None, "masa depan"),
+        ("here", "pmt", date(2024, 2, 1), date(2024, 1, 1), "sebelum tanggal mulai"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(
+    personas: dict[str, Any],
+    children: dict[str, Any],
+    who: str,
+    kind: str,
+    start: date,
+    end: date | None,
+    message: str,
+) -> None:
+    with pytest.raises(InterventionError, match=message) as caught:
+        intervention_record(
+            user=personas["kader_sungai_duri"],
+            child_id=children[who].pk,
+            kind=kind,
+            start_date=start,
+            end_date=end,
+        )
+    assert " / " in str(caught.value)  # Indonesian / English
+    assert not Intervention.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_relink_keeps_a_child_people_worked_on(personas: dict[str, Any], children: dict[str, Any]) -> None:
+    """Linkage rebuilds children; one whose records moved elsewhere is deleted, but not when a
+    cadre recorded an intervention on it (the work must not vanish with a relink)."""
+    import polars as pl
+
+    from satuanak.linkage.services import _store_children
+    from satuanak.persons.models import Child
+
+    intervention_record(
+        user=personas["kader_sungai_duri"],
+        child_id=children["here"].pk,
+        kind="home_visit",
+        start_date=date(2024, 6, 1),
+    )
+    empty = pl.DataFrame(schema={"record_id": pl.String, "cluster_id": pl.String})
+    golden = pl.DataFrame(schema={"cluster_id": pl.String})
+    _store_children(golden, empty)
+    assert Child.objects.filter(pk=children["here"].pk, linkage_key=None).exists()
+    assert not Child.objects.filter(pk=children["there"].pk).exists()
