@@ -39,6 +39,7 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"  # create users, change roles and areas, revoke
     RUN_IMPORTS = "run_imports"  # load source files, download error reports
     REVIEW_LINKAGE = "review_linkage"  # decide uncertain matches
+    RECORD_INTERVENTIONS = "record_interventions"  # record PMT, visits, catch-up doses on a child
     VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
 
 
@@ -86,7 +87,15 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            capabilities=frozenset(
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.EXPORT_CHILDREN,
+                    _C.REVEAL_NIK,
+                    _C.VIEW_AGGREGATES,
+                    _C.RECORD_INTERVENTIONS,
+                }
+            ),
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
         RolePolicy(
@@ -94,7 +103,15 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            capabilities=frozenset(
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.EXPORT_CHILDREN,
+                    _C.REVEAL_NIK,
+                    _C.VIEW_AGGREGATES,
+                    _C.RECORD_INTERVENTIONS,
+                }
+            ),
             why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
         ),
         RolePolicy(
@@ -153,7 +170,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.EPPGBM, Source.IMUNISASI}),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_CHILDREN}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS}),
             why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",
         ),
         RolePolicy(

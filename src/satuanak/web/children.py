@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from satuanak.access.decorators import personal_data_view
 from satuanak.access.policy import Capability, policy_for
@@ -122,6 +122,10 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
             child.birth_date, grouped.get(Source.IMUNISASI.value, [])
         )
     return {
+        "interventions": list(
+            child.interventions.select_related("given_by").order_by("-start_date", "-id")[:50]
+        ),
+        "can_record": Capability.RECORD_INTERVENTIONS in policy.capabilities,
         "growth_svg": growth_svg,
         "immunisation": immunisation,
         "flags": child_flags_visible_to(user=request.user, child_id=child.pk),
@@ -180,3 +184,54 @@ def child_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="daftar-anak.csv"'
     response["Cache-Control"] = "no-store"  # personal data must not sit in a shared cache
     return response
+
+
+@personal_data_view(Capability.RECORD_INTERVENTIONS)
+@require_http_methods(["GET", "POST"])
+def intervention_new(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A small form (a phone on a slow link): what was done for the child, when, where."""
+    from datetime import date as date_type
+
+    from satuanak.flags.selectors import flag_options_for
+    from satuanak.interventions.models import Intervention
+    from satuanak.interventions.services import InterventionError, intervention_record
+
+    child = access_child_by_id(user=request.user, child_id=child_id, request=request)
+    error = ""
+    if request.method == "POST":
+        try:
+            start = date_type.fromisoformat(request.POST.get("mulai", ""))
+            end_text = request.POST.get("selesai", "").strip()
+            end = date_type.fromisoformat(end_text) if end_text else None
+        except ValueError:
+            error = "Tanggal tidak sah (TTTT-BB-HH). / Invalid date (YYYY-MM-DD)."
+        else:
+            try:
+                intervention_record(
+                    user=request.user,
+                    child_id=child.pk,
+                    kind=request.POST.get("jenis", ""),
+                    start_date=start,
+                    end_date=end,
+                    programme=request.POST.get("program", "").strip(),
+                    place=request.POST.get("tempat", "").strip(),
+                    answers_flag=request.POST.get("penanda", "").strip(),
+                    notes=request.POST.get("catatan", "").strip(),
+                    request=request,
+                )
+            except InterventionError as exc:
+                error = str(exc)
+            else:
+                return redirect("web:child-detail", child_id=child.pk)
+    return render(
+        request,
+        "web/intervention_form.html",
+        {
+            "child": child,
+            "kinds": Intervention.Kind.choices,
+            "flags": flag_options_for(request.user),
+            "error": error,
+            "today": timezone.localdate(),
+        },
+        status=400 if error else 200,
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("anak/ekspor.csv", children.child_export, name="child-export"),
     path("anak/<int:child_id>/", children.child_detail, name="child-detail"),
     path("anak/<int:child_id>/nik/", children.child_nik_reveal_view, name="child-nik-reveal"),
+    path("anak/<int:child_id>/intervensi/", children.intervention_new, name="intervention-new"),
     path("impor/", imports_views.import_upload, name="import-upload"),
     path("impor/<int:batch_id>/", imports_views.import_detail, name="import-detail"),
     path("impor/<int:batch_id>/ditolak.csv", imports_views.import_rejected_download, name="import-rejected"),

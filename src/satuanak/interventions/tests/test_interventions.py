@@ -99,3 +99,32 @@ def test_a_relink_keeps_a_child_people_worked_on(personas: dict[str, Any], child
     _store_children(golden, empty)
     assert Child.objects.filter(pk=children["here"].pk, linkage_key=None).exists()
     assert not Child.objects.filter(pk=children["there"].pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_phone_form_records_and_the_child_page_shows_it(
+    personas: dict[str, Any], children: dict[str, Any]
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas["kader_sungai_duri"])
+    url = f"/anak/{children['here'].pk}/intervensi/"
+    form = client.get(url)
+    assert form.status_code == 200 and len(form.content) < 50_000  # small page for a slow link
+    bad = client.post(url, {"jenis": "pmt", "mulai": "kemarin"})
+    assert bad.status_code == 400 and "Tanggal tidak sah" in bad.content.decode()
+    assert not Intervention.objects.exists()
+    done = client.post(
+        url, {"jenis": "pmt", "mulai": "2024-06-01", "program": "GESIT", "penanda": "stunting"}
+    )
+    assert done.status_code == 302
+    page = client.get(f"/anak/{children['here'].pk}/").content.decode()
+    assert "PMT (pemberian makanan tambahan)" in page and "GESIT" in page
+    # a child of another area: the same 404 as a missing one
+    assert client.get(f"/anak/{children['there'].pk}/intervensi/").status_code == 404
+    # a role that may not record: refused
+    edu = Client()
+    edu.force_login(personas["disdikbud"])
+    assert edu.post(url, {"jenis": "pmt", "mulai": "2024-06-01"}).status_code == 403
+    assert Intervention.objects.count() == 1
