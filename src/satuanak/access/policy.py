@@ -67,6 +67,16 @@ class RolePolicy:
 
 
 _HEALTH = frozenset({Source.SIAK, Source.EPPGBM, Source.IMUNISASI, Source.KIA})
+# Health officers (district) and puskesmas staff (their service area) may do the same things.
+_HEALTH_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_CHILDREN,
+        Capability.EXPORT_CHILDREN,
+        Capability.REVEAL_NIK,
+        Capability.VIEW_AGGREGATES,
+        Capability.RECORD_INTERVENTIONS,
+    }
+)
 _C = Capability
 
 ROLE_POLICIES: dict[Role, RolePolicy] = {
@@ -87,15 +97,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=frozenset(
-                {
-                    _C.VIEW_CHILDREN,
-                    _C.EXPORT_CHILDREN,
-                    _C.REVEAL_NIK,
-                    _C.VIEW_AGGREGATES,
-                    _C.RECORD_INTERVENTIONS,
-                }
-            ),
+            capabilities=_HEALTH_CAPABILITIES,
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
         RolePolicy(
@@ -103,15 +105,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=frozenset(
-                {
-                    _C.VIEW_CHILDREN,
-                    _C.EXPORT_CHILDREN,
-                    _C.REVEAL_NIK,
-                    _C.VIEW_AGGREGATES,
-                    _C.RECORD_INTERVENTIONS,
-                }
-            ),
+            capabilities=_HEALTH_CAPABILITIES,
             why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
         ),
         RolePolicy(

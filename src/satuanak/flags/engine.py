@@ -13,13 +13,11 @@ history shows "stunted in March, not in September"; the others a row per child a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from satuanak.growth.who import (
@@ -72,28 +70,25 @@ def period_of(expr: pl.Expr) -> pl.Expr:
     return pl.concat_str([expr.dt.year().cast(pl.String), pl.lit("Q"), expr.dt.quarter().cast(pl.String)])
 
 
-def _date_id(expr: pl.Expr) -> pl.Expr:
+def _date_text(expr: pl.Expr, months: tuple[str, ...]) -> pl.Expr:
+    """3 Agustus 2025 / 3 August 2025 (the month names given)."""
     return pl.concat_str(
         [
             expr.dt.day().cast(pl.String),
             pl.lit(" "),
-            expr.dt.month().replace_strict(dict(enumerate(_MONTHS_ID, 1)), return_dtype=pl.String),
+            expr.dt.month().replace_strict(dict(enumerate(months, 1)), return_dtype=pl.String),
             pl.lit(" "),
             expr.dt.year().cast(pl.String),
         ]
     )
+
+
+def _date_id(expr: pl.Expr) -> pl.Expr:
+    return _date_text(expr, _MONTHS_ID)
 
 
 def _date_en(expr: pl.Expr) -> pl.Expr:
-    return pl.concat_str(
-        [
-            expr.dt.day().cast(pl.String),
-            pl.lit(" "),
-            expr.dt.month().replace_strict(dict(enumerate(_MONTHS_EN, 1)), return_dtype=pl.String),
-            pl.lit(" "),
-            expr.dt.year().cast(pl.String),
-        ]
-    )
+    return _date_text(expr, _MONTHS_EN)
 
 
 def _z_text(expr: pl.Expr, *, comma: bool) -> pl.Expr:
@@ -118,12 +113,6 @@ def _finish(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     return df.with_columns(
         pl.lit(rule.code).alias("code"), pl.lit(rule.version, dtype=pl.Int32).alias("version")
     ).select(list(OUTPUT_SCHEMA))
-
-
-def _evidence(cols: list[str]) -> pl.Expr:
-    return pl.struct(
-        [pl.col(c).cast(pl.String) if c in ("observed_on",) else pl.col(c) for c in cols]
-    ).struct.json_encode()
 
 
 # --- growth -----------------------------------------------------------------------------------------
@@ -279,7 +268,7 @@ def _latest(rows: pl.DataFrame, order: str | None = None) -> pl.DataFrame:
     return rows.sort(keys, nulls_last=False).group_by("child_id", maintain_order=True).last()
 
 
-def _blank(rule: Rule) -> pl.DataFrame:
+def _blank() -> pl.DataFrame:
     return pl.DataFrame(schema=OUTPUT_SCHEMA)
 
 
@@ -507,7 +496,7 @@ def _any_record_flag(
 def child_marriage_flag(inp: Inputs, rule: Rule) -> pl.DataFrame:
     siak = inp.rows.get("siak")
     if siak is None or siak.height == 0:
-        return _blank(rule)
+        return _blank()
     kids = _at(inp.children, inp.as_of).filter(
         pl.col("age_years").is_between(10, int(rule.params.get("max_age_years", 18)))
     )
@@ -544,7 +533,7 @@ def child_marriage_flag(inp: Inputs, rule: Rule) -> pl.DataFrame:
 def low_birth_weight_flag(inp: Inputs, rule: Rule) -> pl.DataFrame:
     rows = inp.rows.get("kia_persalinan")
     if rows is None or rows.height == 0:
-        return _blank(rule)
+        return _blank()
     below = float(rule.params.get("below_g", 2500))
     df = _latest(rows, "delivery_date")
     out = df.with_columns(
@@ -587,7 +576,7 @@ def mother_kek_flag(inp: Inputs, rule: Rule, mothers: pl.DataFrame) -> pl.DataFr
     Children whose mother is not in the register are not counted (no denominator row)."""
     preg = inp.rows.get("kia_kehamilan_by_nik")
     if preg is None or preg.height == 0 or mothers.height == 0:
-        return _blank(rule)
+        return _blank()
     last = (
         preg.filter(pl.col("kek").is_not_null())
         .sort("hpht")
@@ -688,10 +677,3 @@ def compute_flags(
     if not parts:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     return pl.concat([p.cast(OUTPUT_SCHEMA) for p in parts], how="vertical")  # type: ignore[arg-type]
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-__all__ = ["CLEAR", "FLAGGED", "NOT_ASSESSABLE", "Inputs", "Rule", "compute_flags", "growth_z", "np"]

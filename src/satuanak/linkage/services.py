@@ -40,7 +40,13 @@ from satuanak.imports.models import ImportBatch
 from satuanak.imports.services import staged_records
 from satuanak.linkage import cluster, evaluate, model
 from satuanak.linkage.models import LinkageModel, LinkageRun, LinkEdge, LinkedRecord, ReviewPair
-from satuanak.linkage.records import IDENTITY_FIELDS, RECORD_SPECS, source_records, with_comparison_columns
+from satuanak.linkage.records import (
+    IDENTITY_FIELDS,
+    RECORD_SCHEMA,
+    RECORD_SPECS,
+    source_records,
+    with_comparison_columns,
+)
 from satuanak.linkage.summaries import summary_frame
 from satuanak.persons.models import Child, ChildRecord
 from satuanak.regions.models import Desa
@@ -74,16 +80,10 @@ def load_records(*, as_of: date) -> Loaded:
             )
         )
     if not recs:
-        empty = with_comparison_columns(pl.DataFrame(schema=_record_schema()))
+        empty = with_comparison_columns(pl.DataFrame(schema=RECORD_SCHEMA))
         return Loaded(records=empty.with_columns(pl.lit("").alias("features")), rows=pl.DataFrame())
     records = with_comparison_columns(pl.concat(recs, how="vertical"))
     return Loaded(records=records.with_columns(_features(records)), rows=pl.concat(rows, how="vertical"))
-
-
-def _record_schema() -> dict[str, pl.DataType]:
-    from satuanak.linkage.records import RECORD_SCHEMA
-
-    return dict(RECORD_SCHEMA)
 
 
 def _features(records: pl.DataFrame) -> pl.Series:
@@ -574,10 +574,6 @@ def review_decide(
         detail={"decision": pair.status},
     )
     return pair
-
-
-def dumps_stats(run: LinkageRun) -> str:
-    return json.dumps(run.stats, indent=2, sort_keys=True)
 
 
 # --- evaluation against the synthetic truth ------------------------------------------------------

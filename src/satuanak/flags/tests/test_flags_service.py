@@ -13,22 +13,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from satuanak.core.sources import Source
 from satuanak.flags.models import ChildFlag, DesaHotspot, FlagAggregate, FlagRule
 from satuanak.flags.services import district_summary, flags_recompute
-from satuanak.imports.services import import_file_run
+from satuanak.imports.tests.helpers import import_exports
 from satuanak.linkage.services import linkage_run
 from satuanak.synth import generate_district
 
 AS_OF = date(2024, 12, 31)
-DIRS = {
-    Source.SIAK: "siak",
-    Source.EPPGBM: "eppgbm",
-    Source.IMUNISASI: "imunisasi",
-    Source.KIA: "kia",
-    Source.DAPODIK: "dapodik",
-    Source.SIMFONI: "simfoni",
-}
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +35,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_flags_on_the_generated_district(
     district: Path, reference_data: None, personas: dict[str, Any]
 ) -> None:
-    for source, folder in DIRS.items():
-        for path in sorted((district / "exports" / folder).iterdir()):
-            import_file_run(source=source, path=path)
+    import_exports(district)
     linkage_run(as_of=AS_OF)
     run = flags_recompute(as_of=AS_OF)
     assert run.status == "done"

@@ -10,21 +10,13 @@ import pytest
 from django.conf import settings
 
 from satuanak.core.sources import Source
-from satuanak.imports.services import import_file_run
+from satuanak.imports.tests.helpers import import_exports
 from satuanak.linkage.models import LinkageRun, LinkedRecord, ReviewPair
 from satuanak.linkage.services import linkage_evaluate, linkage_run, review_decide
 from satuanak.persons.models import Child, ChildRecord
 from satuanak.synth import generate_district
 
 AS_OF = date(2024, 12, 31)
-DIRS = {
-    Source.SIAK: "siak",
-    Source.EPPGBM: "eppgbm",
-    Source.IMUNISASI: "imunisasi",
-    Source.KIA: "kia",
-    Source.DAPODIK: "dapodik",
-    Source.SIMFONI: "simfoni",
-}
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +28,6 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _import(district: Path, sources: list[Source]) -> None:
-    for source in sources:
-        for path in sorted((district / "exports" / DIRS[source]).iterdir()):
-            import_file_run(source=source, path=path)
-
-
 def _clusters() -> set[frozenset[str]]:
     groups: dict[int, set[str]] = {}
     for rid, child in LinkedRecord.objects.values_list("record_id", "child_id"):
@@ -51,7 +37,7 @@ def _clusters() -> set[frozenset[str]]:
 
 @pytest.mark.django_db
 def test_linkage_is_accurate_on_the_generated_district(district: Path, reference_data: None) -> None:
-    _import(district, list(DIRS))
+    import_exports(district)
     run = linkage_run(as_of=AS_OF)
     assert run.status == LinkageRun.Status.DONE and run.kind == LinkageRun.Kind.FULL
     scores, by_defect = linkage_evaluate(truth_dir=district / "ground_truth", as_of=AS_OF)
@@ -71,11 +57,11 @@ def test_linkage_is_accurate_on_the_generated_district(district: Path, reference
 
 @pytest.mark.django_db
 def test_incremental_run_gives_what_a_full_rebuild_gives(district: Path, reference_data: None) -> None:
-    _import(district, [Source.SIAK, Source.EPPGBM])
+    import_exports(district, [Source.SIAK, Source.EPPGBM])
     first = linkage_run(as_of=AS_OF)
     assert first.kind == LinkageRun.Kind.FULL
     child_before = dict(LinkedRecord.objects.values_list("record_id", "child_id"))
-    _import(district, [Source.IMUNISASI, Source.KIA, Source.DAPODIK, Source.SIMFONI])
+    import_exports(district, [Source.IMUNISASI, Source.KIA, Source.DAPODIK, Source.SIMFONI])
     second = linkage_run(as_of=AS_OF)
     assert second.kind == LinkageRun.Kind.INCREMENTAL
     # only the new records were scored, not the whole district again
@@ -94,7 +80,7 @@ def test_incremental_run_gives_what_a_full_rebuild_gives(district: Path, referen
 def test_review_decisions_survive_reruns_and_are_obeyed(
     district: Path, reference_data: None, personas: dict
 ) -> None:
-    _import(district, list(DIRS))
+    import_exports(district)
     linkage_run(as_of=AS_OF)
     open_pairs = list(ReviewPair.objects.filter(active=True, status=ReviewPair.Status.OPEN)[:2])
     assert len(open_pairs) == 2, "the district should leave a few uncertain pairs"

@@ -25,9 +25,8 @@ AS_OF = date(2024, 12, 31)
 def district(live_reference_data: None, tmp_path: Path) -> None:
     """6,000 children through import, linkage and flags (committed: the live server reads them).
     Fewer would leave most desa under the disclosure threshold (a grey map)."""
-    from satuanak.core.sources import Source
     from satuanak.flags.services import flags_recompute
-    from satuanak.imports.services import import_file_run
+    from satuanak.imports.tests.helpers import import_exports
     from satuanak.linkage.services import linkage_run
     from satuanak.synth import generate_district
 
@@ -38,9 +37,7 @@ def district(live_reference_data: None, tmp_path: Path) -> None:
         reference_date=AS_OF,
         data_dir=Path(settings.SATUANAK_DATA_DIR),
     )
-    for source in Source:
-        for path in sorted((tmp_path / "exports" / source.value).iterdir()):
-            import_file_run(source=source, path=path)
+    import_exports(tmp_path)
     linkage_run(as_of=AS_OF)
     flags_recompute(as_of=AS_OF)
 
