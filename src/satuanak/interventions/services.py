@@ -1,11 +1,12 @@
 """Recording an intervention: scoped to the children the user may see, validated, audited.
+What came of it is read by selectors.py with the follow-up rules of follow_up.py.
 
 Bad input raises InterventionError with a message in Bahasa Indonesia and English and
 changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -15,15 +16,6 @@ from satuanak.access.selectors import children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.interventions.models import Intervention
-
-# When each kind's outcome is checked (issue 8: e.g. PMT re-measured at day 100; a catch-up
-# dose recorded within 30 days). Days after the start.
-FOLLOW_UP_DAYS: dict[str, int] = {
-    Intervention.Kind.PMT: 100,
-    Intervention.Kind.IMMUNISATION_CATCH_UP: 30,
-    Intervention.Kind.DOCUMENT_SERVICE: 30,
-    Intervention.Kind.HOME_VISIT: 30,
-}
 
 
 class InterventionError(ValueError):
@@ -83,15 +75,3 @@ def intervention_record(
             detail={"child": child.pk, "kind": kind},
         )
     return item
-
-
-def follow_ups_due(*, user: Any, on: date | None = None) -> list[tuple[Intervention, date]]:
-    """Interventions of the user's children whose follow-up date has come (oldest first)."""
-    on = on or timezone.localdate()
-    due = []
-    qs = Intervention.objects.filter(child__in=children_visible_to(user), kind__in=list(FOLLOW_UP_DAYS))
-    for item in qs.select_related("child").order_by("start_date", "id"):
-        when = item.start_date + timedelta(days=FOLLOW_UP_DAYS[item.kind])
-        if when <= on:
-            due.append((item, when))
-    return due

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from satuanak.audit.models import AuditAction, AuditEvent
 from satuanak.interventions.models import Intervention
-from satuanak.interventions.services import InterventionError, follow_ups_due, intervention_record
+from satuanak.interventions.selectors import follow_ups_due
+from satuanak.interventions.services import InterventionError, intervention_record
 from satuanak.persons.tests.factories import ChildFactory
 from satuanak.regions.models import Desa
 
@@ -41,9 +42,9 @@ def test_a_cadre_records_pmt_for_a_child_of_her_area(
     )
     assert item.given_by == cadre and item.programme == "GESIT"
     assert AuditEvent.objects.filter(action=AuditAction.RECORD_CHANGED, subject_id=str(item.pk)).exists()
-    # PMT is re-measured at day 100: due now
-    assert [(i.pk, when) for i, when in follow_ups_due(user=cadre)] == [
-        (item.pk, start + timedelta(days=100))
+    # PMT is re-measured at day 100: 20 days ago, no weighing since, so it is due
+    assert [(i.pk, o.due_on, o.status) for i, o in follow_ups_due(user=cadre)] == [
+        (item.pk, start + timedelta(days=100), "due")
     ]
 
 
