@@ -40,6 +40,8 @@ class Capability(StrEnum):
     RUN_IMPORTS = "run_imports"  # load source files, download error reports
     REVIEW_LINKAGE = "review_linkage"  # decide uncertain matches
     RECORD_INTERVENTIONS = "record_interventions"  # record PMT, visits, catch-up doses on a child
+    HANDLE_REFERRALS = "handle_referrals"  # refer a child to another unit; answer referrals to one's unit
+    RUN_PROGRAMMES = "run_programmes"  # GESIT: foster parents (BAAS), confirm assignments; programme reports
     VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
 
 
@@ -75,6 +77,8 @@ _HEALTH_CAPABILITIES = frozenset(
         Capability.REVEAL_NIK,
         Capability.VIEW_AGGREGATES,
         Capability.RECORD_INTERVENTIONS,
+        Capability.HANDLE_REFERRALS,
+        Capability.RUN_PROGRAMMES,
     }
 )
 _C = Capability
@@ -113,7 +117,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=frozenset({Source.SIAK}),
             export_sources=frozenset({Source.SIAK}),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES}),
+            capabilities=frozenset(
+                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}
+            ),
             why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
         ),
         RolePolicy(
@@ -121,7 +127,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=frozenset({Source.SIAK, Source.DAPODIK}),
             export_sources=frozenset({Source.SIAK, Source.DAPODIK}),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}),
             why="anak tidak sekolah / out-of-school children",
         ),
         RolePolicy(
@@ -129,7 +135,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.SIAK, Source.DAPODIK}),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_CHILDREN}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.HANDLE_REFERRALS}),
             why="siswa tanpa dokumen kependudukan / students without documents",
         ),
         RolePolicy(
@@ -138,7 +144,14 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=frozenset({Source.SIAK, Source.SIMFONI}),
             export_sources=frozenset({Source.SIAK, Source.SIMFONI}),
             capabilities=frozenset(
-                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES, _C.RUN_IMPORTS}
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.EXPORT_CHILDREN,
+                    _C.REVEAL_NIK,
+                    _C.VIEW_AGGREGATES,
+                    _C.RUN_IMPORTS,
+                    _C.HANDLE_REFERRALS,
+                }
             ),
             why="kasus kekerasan dan rujukan / violence cases and referrals",
             import_sources=frozenset({Source.SIMFONI}),
@@ -164,7 +177,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.EPPGBM, Source.IMUNISASI}),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS, _C.HANDLE_REFERRALS}),
             why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",
         ),
         RolePolicy(

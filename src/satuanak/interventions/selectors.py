@@ -132,6 +132,15 @@ class ReportRow:
     def coverage(self) -> float | None:
         return self.covered / self.target if self.target else None
 
+    @property
+    def coverage_pct(self) -> int | None:
+        return round(100 * self.coverage) if self.coverage is not None else None
+
+    @property
+    def coverage_bar_px(self) -> int:
+        # Covered can exceed the target: children fed earlier may no longer be flagged.
+        return min(80, round(80 * (self.coverage or 0)))
+
 
 @dataclass
 class ProgrammeReport:

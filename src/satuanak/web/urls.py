@@ -1,7 +1,14 @@
 from django.urls import path
 
 from satuanak.access.decorators import public_view
-from satuanak.web import audit_views, children, imports_views, linkage_views, views
+from satuanak.web import (
+    audit_views,
+    children,
+    imports_views,
+    linkage_views,
+    programme_views,
+    views,
+)
 
 app_name = "web"
 
@@ -27,4 +34,5 @@ urlpatterns = [
     path("tautan/jalankan/", linkage_views.linkage_start, name="linkage-start"),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
+    *programme_views.urlpatterns,
 ]

@@ -30,3 +30,9 @@ def can(user: object, capability: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return role_can(getattr(user, "role", ""), Capability(capability))
+
+
+@register.filter
+def get_item(mapping: object, key: object) -> object:
+    """`{{ labels|get_item:code }}`: a dict's value in a template (None when absent)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
