@@ -3,6 +3,7 @@ the user's area and writes the audit entry; these views only parse, call and ren
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -104,6 +105,47 @@ def _immunisation_against_schedule(birth: date, records: list[Any]) -> list[dict
     return rows
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    what: str  # interventions, gesit, referral, screening
+    title: str
+    detail: str = ""
+    status: str = ""  # a short bilingual outcome or state
+    status_class: str = ""  # ok | warn | ""
+    link: str = ""
+
+
+def _timeline(request: HttpRequest, child: Child) -> list[TimelineEntry]:
+    """What was done for the child and what came of it, newest first: interventions with their
+    follow-up outcome, GESIT foster-parent assignments, referrals and screenings."""
+    from satuanak.interventions.follow_up import STATUS_LABELS, Status
+    from satuanak.interventions.selectors import intervention_outcomes
+
+    entries: list[TimelineEntry] = []
+    for item, outcome in intervention_outcomes(user=request.user, child_id=child.pk):
+        label_id, label_en = STATUS_LABELS[outcome.status]
+        status = "" if outcome.status == Status.NO_RULE else f"{label_id} / {label_en}"
+        if outcome.z_change is not None:
+            status += f" (Δz {outcome.z_change:+.2f})"
+        if outcome.due_on and not outcome.known and outcome.status != Status.NO_RULE:
+            status += f" · {outcome.due_on:%d-%m-%Y}"
+        parts = [item.programme, item.place, f"menjawab / answers: {outcome.flag}" if outcome.flag else ""]
+        entries.append(
+            TimelineEntry(
+                on=item.start_date,
+                what="intervention",
+                title=item.get_kind_display() + (f" – {item.end_date:%d-%m-%Y}" if item.end_date else ""),
+                detail=" · ".join(p for p in parts if p) + f" — {item.given_by.username}",
+                status=status,
+                status_class={"improved": "ok", "overdue": "warn", "not_improved": "warn"}.get(
+                    outcome.status, ""
+                ),
+            )
+        )
+    return sorted(entries, key=lambda e: e.on, reverse=True)[:100]
+
+
 def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") -> dict[str, object]:
     policy = policy_for(getattr(request.user, "role", ""))
     grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
@@ -122,9 +164,7 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
             child.birth_date, grouped.get(Source.IMUNISASI.value, [])
         )
     return {
-        "interventions": list(
-            child.interventions.select_related("given_by").order_by("-start_date", "-id")[:50]
-        ),
+        "timeline": _timeline(request, child),
         "can_record": Capability.RECORD_INTERVENTIONS in policy.capabilities,
         "growth_svg": growth_svg,
         "immunisation": immunisation,

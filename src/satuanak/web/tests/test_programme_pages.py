@@ -156,3 +156,17 @@ def test_import_page_takes_the_template_and_answers_bad_files_with_400(
     junk = client.post("/intervensi/impor/", {"berkas": SimpleUploadedFile("x.csv", b"A;B\n1;2\n")})
     assert junk.status_code == 400 and "Kolom wajib tidak ditemukan" in junk.content.decode()
     assert Intervention.objects.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_the_childs_page_shows_what_was_done_and_what_came_of_it(
+    programme: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    client = Client()
+    client.force_login(personas["pkm_sungai_duri"])
+    fed = client.get(f"/anak/{programme['fed'].pk}/").content.decode()
+    section = fed.split('data-testid="interventions"')[1].split("</section>")[0]
+    assert "PMT" in section and "GESIT" in section
+    assert "membaik (penanda hilang)" in section and "Δz +0.70" in section
+    lost = client.get(f"/anak/{programme['lost'].pk}/").content.decode()
+    assert "terlambat / overdue" in lost.split('data-testid="interventions"')[1].split("</section>")[0]
