@@ -28,12 +28,13 @@ from satuanak.gesit.services import (
 from satuanak.regions.models import Desa, Kecamatan
 
 # (kind, name pattern, commitment, capacity, days before the reference date the children start)
-# Started 20-90 days ago: mid-way; started > 100 days ago: completed, with outcomes to read.
+# Started > 100 days ago: completed, with outcomes to read (first, so that it finds children);
+# started 20-90 days ago: mid-way.
 _BAAS_PLAN: list[tuple[str, str, str, int, int]] = [
+    ("person", "Tokoh Masyarakat {kec} (contoh)", "Telur dan ikan, 100 hari", 6, 130),
     ("person", "Bapak Asuh {kec} 1 (contoh)", "Telur 1 butir per hari dan susu, 100 hari", 10, 25),
     ("person", "Bunda Asuh {kec} 2 (contoh)", "Paket PMT lokal mingguan, 100 hari", 8, 60),
     ("company", "PT Sawit Sejahtera {kec} (CSR, contoh)", "CSR: paket PMT lokal dan telur, 100 hari", 10, 90),
-    ("person", "Tokoh Masyarakat {kec} (contoh)", "Telur dan ikan, 100 hari", 6, 130),
 ]
 _PROSASA_POSYANDU_PER_KECAMATAN = 3
 _PROSASA_MONTHS = 6

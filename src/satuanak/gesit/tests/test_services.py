@@ -197,14 +197,15 @@ def test_deliveries_only_for_an_assigned_child_within_the_100_days(
             quantity=7,
             unit="butir",
         )
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"delivered_on": start - timedelta(days=1)}, "di luar 100 hari"),
         ({"delivered_on": TODAY + timedelta(days=1)}, "masa depan"),
         ({"quantity": 0}, "lebih dari nol"),
         ({"quantity": -3}, "lebih dari nol"),
         ({"quantity": "banyak"}, "harus angka"),
         ({"item": " "}, "wajib diisi"),
-    ]:
+    ]
+    for kwargs, message in cases:
         args: dict[str, Any] = {
             "delivered_on": TODAY,
             "item": "telur",
@@ -251,7 +252,7 @@ def test_ending_an_assignment_stops_deliveries_and_the_intervention(
     )
     a.refresh_from_db()
     assert a.status == "ended" and a.ended_by == staff
-    assert Intervention.objects.get(pk=a.intervention_id).end_date == TODAY - timedelta(days=5)
+    assert a.intervention is not None and a.intervention.end_date == TODAY - timedelta(days=5)
     with pytest.raises(GesitError, match="sudah dihentikan"):
         assignment_end(user=staff, assignment=a, reason="lagi")
     # the capacity is free again, and the child may be suggested again
@@ -299,12 +300,13 @@ def test_prosasa_ledger_never_goes_negative_even_back_dated(
     assert "2024-04-20" in str(caught.value)
     assert ProsasaEntry.objects.count() == n
     entry(date(2024, 5, 20), "out", eggs=30, money=90_000)  # exactly to zero: allowed
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"eggs": -1}, "tidak boleh negatif"),
         ({"eggs": 0, "money": 0}, "Isi jumlah"),
         ({"direction": "sideways", "eggs": 1}, "Arah tidak dikenal"),
         ({"entry_date": TODAY + timedelta(days=1), "eggs": 1}, "masa depan"),
-    ]:
+    ]
+    for kwargs, message in cases:
         args: dict[str, Any] = {"entry_date": date(2024, 6, 1), "direction": "in"} | kwargs
         with pytest.raises(GesitError, match=message):
             prosasa_entry_record(user=cadre, posyandu=p, **args)
