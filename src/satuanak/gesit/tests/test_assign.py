@@ -62,3 +62,19 @@ def test_haversine() -> None:
     assert haversine_km(HOME, Place(HOME.code)) == 0.0
     assert haversine_km(HOME, NOWHERE) is None
     assert haversine_km(HOME, FAR) == pytest.approx(haversine_km(FAR, HOME))
+
+
+def test_the_suggestion_module_imports_no_django() -> None:
+    import ast
+    from pathlib import Path
+
+    import satuanak.gesit.assign as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported and not any(name.split(".")[0] in {"django", "satuanak"} for name in imported)
