@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo import-synthetic link-synthetic flag-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
+.PHONY: demo import-synthetic link-synthetic flag-synthetic programmes-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
         pytest db reference synthetic demo-users serve bench screenshots lock clean
 
 # --- set-up -------------------------------------------------------------------------------
@@ -79,13 +79,17 @@ flag-synthetic: link-synthetic
 demo-users: reference
 	$(PY) manage.py demo_users
 
+# A running GESIT programme and referrals in several states, in two kecamatan (issue 8).
+programmes-synthetic: flag-synthetic demo-users
+	$(PY) manage.py demo_programmes --reference-date $(REFERENCE_DATE)
+
 # The task worker (uploads) runs beside the web server and stops with it.
 serve:
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
 	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
-demo: assets reference synthetic import-synthetic link-synthetic flag-synthetic demo-users serve
+demo: assets reference synthetic import-synthetic link-synthetic flag-synthetic demo-users programmes-synthetic serve
 
 # --- checks -------------------------------------------------------------------------------
 lint: install

@@ -11,11 +11,13 @@ denial and every look is in the audit log. A new route without a rule fails this
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import AreaScope, policy_for
@@ -62,12 +64,22 @@ def _in_area(user: Any, child: Child) -> bool:
     return user.area_desa.filter(pk=child.desa_id).exists()
 
 
-def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair) -> str:
-    return "/" + (
+def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: dict[str, int]) -> str:
+    url = (
         route.replace("<int:child_id>", str(child.pk))
         .replace("<int:batch_id>", str(batch.pk))
         .replace("<int:pair_id>", str(pair.pk))
     )
+    for key, value in work.items():
+        url = url.replace(f"<int:{key}>", str(value))
+    return "/" + url
+
+
+# Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
+# a violence-related one only by protection officers): checked for no leak and an audited look.
+WORK_PARAMS = ("referral_id", "attachment_id", "baas_id", "assignment_id", "posyandu_id")
+VIOLENCE_AUTHOR = "pkm_sungai_duri"
+POST_ONLY = ("nik-reveal", "logout", "linkage-start", "referral-status")
 
 
 @pytest.fixture
@@ -102,6 +114,71 @@ def review_pair(db: None) -> ReviewPair:
     return ReviewPair.objects.create(
         record_l="eppgbm:n:rahasia", record_r="siak:6107015203210001", probability=0.9, reason="uji / test"
     )
+
+
+@pytest.fixture
+def work(
+    children: dict[str, Child], personas: dict[str, Any], settings: Any, tmp_path: Any
+) -> list[dict[str, int]]:
+    """A BAAS with child A assigned, a posyandu of its desa, an ordinary referral of child A with
+    an attachment and a violence-related one (two sets of ids: every object route is walked
+    with each)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from satuanak.facilities.models import Posyandu
+    from satuanak.gesit.models import Baas, BaasAssignment
+    from satuanak.interventions.models import Intervention
+    from satuanak.referrals.models import Referral
+    from satuanak.referrals.services import referral_create, service_units_load
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    service_units_load()
+    a = children["a"]
+    assert a.desa is not None
+    baas = Baas.objects.create(
+        kind="person", name="BAAS UJI", desa=a.desa, kecamatan=a.desa.kecamatan, created_by=personas["dinkes"]
+    )
+    start = date(2024, 6, 1)
+    assignment = BaasAssignment.objects.create(
+        baas=baas,
+        child=a,
+        status="confirmed",
+        start_date=start,
+        end_date=start + timedelta(days=99),
+        confirmed_by=personas["dinkes"],
+        confirmed_at=timezone.now(),
+        intervention=Intervention.objects.create(
+            child=a, kind="pmt", programme="GESIT", start_date=start, given_by=personas["dinkes"]
+        ),
+    )
+    posyandu = Posyandu.objects.filter(desa=a.desa).first()
+    assert posyandu is not None
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    ordinary = referral_create(
+        user=personas["pkm_sungai_duri"],
+        child_id=a.pk,
+        from_unit="pkm-sungai-duri",
+        to_unit="sapa-abk",
+        reason="Belum dapat berjalan",
+        urgency="urgent",
+        attachments=[SimpleUploadedFile("surat.png", png)],
+    )
+    secret = referral_create(
+        user=personas["pkm_sungai_duri"],
+        child_id=a.pk,
+        from_unit="pkm-sungai-duri",
+        to_unit="uptd-ppa",
+        reason="RAHASIA-RUJUKAN kekerasan",
+        urgency="emergency",
+        is_protection=True,
+        attachments=[SimpleUploadedFile("bukti.png", png)],
+    )
+    common = {"baas_id": baas.pk, "assignment_id": assignment.pk, "posyandu_id": posyandu.pk}
+    return [
+        common | {"referral_id": r.pk, "attachment_id": r.attachments.get().pk}
+        for r in (ordinary, secret)
+        if isinstance(r, Referral)
+    ]
 
 
 @pytest.fixture
@@ -150,6 +227,7 @@ def test_every_route_as_every_role(
     children: dict[str, Child],
     batches: list[ImportBatch],
     review_pair: ReviewPair,
+    work: list[dict[str, int]],
 ) -> None:
     user = None if persona_name == ANONYMOUS else personas[persona_name]
     client = _client_for(user)
@@ -159,15 +237,17 @@ def test_every_route_as_every_role(
         rule = access_rule_of(view)
         assert rule is not None
         if "<int:child_id>" in route:
-            targets = [(c, batches[0]) for c in children.values()]
+            targets = [(c, batches[0], work[0]) for c in children.values()]
         elif "<int:batch_id>" in route:
-            targets = [(children["a"], b) for b in batches]
+            targets = [(children["a"], b, work[0]) for b in batches]
+        elif any(f"<int:{k}>" in route for k in ("referral_id", "attachment_id")):
+            targets = [(children["a"], batches[0], w) for w in work]
         else:
-            targets = [(children["a"], batches[0])]
-        for child, batch in targets:
-            url = _url(route, child, batch, review_pair)
+            targets = [(children["a"], batches[0], work[0])]
+        for child, batch, objects in targets:
+            url = _url(route, child, batch, review_pair, objects)
             before = AuditEvent.objects.count()
-            if name.endswith(("nik-reveal", "logout", "linkage-start")):
+            if name.endswith(POST_ONLY) and not name.endswith("referral-status"):
                 response = client.post(url, {"tujuan": "uji akses"})
             else:
                 response = client.get(url, {"tujuan": "uji akses"})
@@ -212,6 +292,29 @@ def test_every_route_as_every_role(
                 assert status == 302, (persona_name, name, status)
                 assert AuditEvent.objects.filter(actor=user, action=AuditAction.LINKAGE_RUN).exists()
                 continue
+            if name.endswith("referral-status"):  # POST only: a GET changes nothing
+                assert status == 405, (persona_name, name, status)
+                continue
+            if any(f"<int:{k}>" in route for k in WORK_PARAMS):
+                assert status in (200, 404), (persona_name, name, status)
+                if status == 404:
+                    continue
+                # The violence-related referral: its author and protection officers only.
+                reads_violence = user.role == "protection_officer" or user.username == VIOLENCE_AUTHOR
+                if objects is work[1] and ("referral_id" in route or "attachment_id" in route):
+                    assert reads_violence, (persona_name, name, "violence referral shown")
+                if response.get("Content-Type", "").startswith("text/html"):
+                    page = response.content.decode()
+                    if "referral_id" in route:
+                        shown = "RAHASIA-RUJUKAN" in page
+                        assert shown == (reads_violence and objects is work[1]), (persona_name, name)
+                    assert "RAHASIA-KASUS" not in page, (persona_name, name)
+                assert AuditEvent.objects.count() > before, (
+                    persona_name,
+                    name,
+                    "a look without an audit entry",
+                )
+                continue
             if "<int:child_id>" in route and not _in_area(user, child):
                 assert status == 404, (persona_name, name, child.name, status)
                 assert AuditEvent.objects.filter(
@@ -220,10 +323,15 @@ def test_every_route_as_every_role(
                 continue
             assert status == 200, (persona_name, name, status)
             assert AuditEvent.objects.count() > before, (persona_name, name, "a look without an audit entry")
+            if not response.get("Content-Type", "").startswith(("text/", "application/json")):
+                continue  # a spreadsheet (template, report): no page text to check
             body = response.content.decode()
             if "<int:child_id>" in route:
                 shows_violence = "RAHASIA-KASUS" in body
-                assert shows_violence == (user.role == "protection_officer"), (persona_name, name)
+                if name.endswith("child-detail"):  # the page that lists the child's records
+                    assert shows_violence == (user.role == "protection_officer"), (persona_name, name)
+                else:
+                    assert not shows_violence or user.role == "protection_officer", (persona_name, name)
             if "<int:batch_id>" in route and batch.source not in policy.sources:
                 assert f"RAHASIA-BATCH-{batch.source}" not in body, (persona_name, name)
             for other in children.values():

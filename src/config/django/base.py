@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "satuanak.linkage",
     "satuanak.flags",
     "satuanak.interventions",
+    "satuanak.gesit",
+    "satuanak.referrals",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

@@ -127,7 +127,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=frozenset({Source.SIAK, Source.DAPODIK}),
             export_sources=frozenset({Source.SIAK, Source.DAPODIK}),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}),
+            capabilities=frozenset(
+                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}
+            ),
             why="anak tidak sekolah / out-of-school children",
         ),
         RolePolicy(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from splink.internals.exceptions import EMTrainingException
@@ -491,10 +491,16 @@ def _store_children(golden: pl.DataFrame, clusters: pl.DataFrame) -> dict[str, i
         elif any(existing[child_id][k] != v for k, v in values.items()):
             changed.append(Child(id=child_id, **values))
     # Children no cluster claims any more go (their records now belong to other children),
-    # unless people recorded work on them (interventions): those stay, without a linkage key,
-    # for the steward to reattach, rather than losing what a cadre did.
+    # unless people recorded work on them (interventions, referrals, screenings, GESIT...):
+    # those stay, without a linkage key, for the steward to reattach, rather than losing what a
+    # cadre did. "Work" is any row that protects the child from deletion, so a new app's records
+    # are kept without a change here.
+    worked_on = Q()
+    for rel in Child._meta.related_objects:
+        if rel.on_delete is models.PROTECT:
+            worked_on |= Q(**{f"{rel.name}__isnull": False})
     for chunk in _chunks([i for i in existing if i not in taken]):
-        Child.objects.filter(pk__in=chunk, interventions__isnull=True).delete()
+        Child.objects.filter(pk__in=chunk).exclude(worked_on).delete()
         Child.objects.filter(pk__in=chunk).update(linkage_key=None, n_records=0)
     # linkage_key is unique and may move between children: clear before rewriting.
     for chunk in _chunks([c.pk for c in changed]):

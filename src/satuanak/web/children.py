@@ -143,6 +143,53 @@ def _timeline(request: HttpRequest, child: Child) -> list[TimelineEntry]:
                 ),
             )
         )
+    from django.urls import reverse
+
+    from satuanak.gesit.selectors import gesit_for_child
+    from satuanak.referrals.selectors import referrals_for_child, screenings_for_child
+
+    for g in gesit_for_child(user=request.user, child=child):
+        last = f", terakhir / last {g.last_delivery:%d-%m-%Y}" if g.last_delivery else ""
+        entries.append(
+            TimelineEntry(
+                on=g.start_date,
+                what="gesit",
+                title=f"GESIT: diasuh BAAS / fostered by {g.baas_name} – {g.end_date:%d-%m-%Y}",
+                detail=f"{g.deliveries} pengantaran PMT / PMT deliveries{last}",
+                status=g.status_label + (f" ({g.ended_reason})" if g.ended_reason else ""),
+            )
+        )
+    today = timezone.localdate()
+    for r in referrals_for_child(request.user, child).select_related("from_unit", "to_unit"):
+        overdue = r.is_overdue_on(today)
+        entries.append(
+            TimelineEntry(
+                on=r.sent_on,
+                what="referral",
+                title=f"Rujukan / referral: {r.from_unit.name} → {r.to_unit.name}",
+                detail=f"{r.get_urgency_display()} · batas / due {r.due_on:%d-%m-%Y}",
+                status=r.get_status_display() + (" · terlambat / overdue" if overdue else ""),
+                status_class="warn" if overdue else ("ok" if r.status == "completed" else ""),
+                link=reverse("web:referral-detail", args=[r.pk]),
+            )
+        )
+    for sc in screenings_for_child(request.user, child):
+        flagged = sc.result in ("deviation", "suspected")
+        entries.append(
+            TimelineEntry(
+                on=sc.screened_on,
+                what="screening",
+                title=f"Skrining / screening: {sc.get_instrument_display()}",
+                detail=f"umur / age {sc.age_months} bln" if sc.age_months is not None else "",
+                status=sc.get_result_display()
+                + (
+                    " · dirujuk / referred"
+                    if sc.referral_id
+                    else (" · belum dirujuk / not referred" if flagged else "")
+                ),
+                status_class="warn" if flagged and not sc.referral_id else "",
+            )
+        )
     return sorted(entries, key=lambda e: e.on, reverse=True)[:100]
 
 
@@ -166,6 +213,7 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
     return {
         "timeline": _timeline(request, child),
         "can_record": Capability.RECORD_INTERVENTIONS in policy.capabilities,
+        "can_refer": Capability.HANDLE_REFERRALS in policy.capabilities,
         "growth_svg": growth_svg,
         "immunisation": immunisation,
         "flags": child_flags_visible_to(user=request.user, child_id=child.pk),

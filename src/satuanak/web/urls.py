@@ -4,9 +4,11 @@ from satuanak.access.decorators import public_view
 from satuanak.web import (
     audit_views,
     children,
+    gesit_views,
     imports_views,
     linkage_views,
     programme_views,
+    referral_views,
     views,
 )
 
@@ -35,4 +37,6 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/ekspor.csv", audit_views.audit_export, name="audit-export"),
     *programme_views.urlpatterns,
+    *gesit_views.urlpatterns,
+    *referral_views.urlpatterns,
 ]

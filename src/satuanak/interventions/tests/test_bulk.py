@@ -73,7 +73,17 @@ def test_every_row_is_recorded_or_rejected_with_its_reason_and_a_second_upload_a
                 "",
                 "",
             ],  # a real date cell
-            [b.nik, None, "Imunisasi kejar", "", "15/04/2024", None, "", "Imunisasi belum lengkap sesuai umur", ""],
+            [
+                b.nik,
+                None,
+                "Imunisasi kejar",
+                "",
+                "15/04/2024",
+                None,
+                "",
+                "Imunisasi belum lengkap sesuai umur",
+                "",
+            ],
             [far.nik, None, "pmt", "GESIT", "2024-03-01", None, "", "", ""],  # another area
             [a.nik, None, "pijat bayi", "", "2024-03-01", None, "", "", ""],  # unknown type
             [a.nik, None, "pmt", "", "31/02/2024", None, "", "", ""],  # no such date

@@ -95,10 +95,22 @@ def test_a_relink_keeps_a_child_people_worked_on(personas: dict[str, Any], child
         kind="home_visit",
         start_date=date(2024, 6, 1),
     )
+    from satuanak.referrals.models import DevelopmentScreening
+
+    # Work recorded in another app (a developmental screening) protects a child just the same.
+    screened = ChildFactory.create(desa=children["here"].desa, birth_date=date(2023, 1, 1))
+    DevelopmentScreening.objects.create(
+        child=screened,
+        screened_on=date(2024, 6, 1),
+        instrument="kpsp",
+        result="deviation",
+        recorded_by=personas["kader_sungai_duri"],
+    )
     empty = pl.DataFrame(schema={"record_id": pl.String, "cluster_id": pl.String})
     golden = pl.DataFrame(schema={"cluster_id": pl.String})
     _store_children(golden, empty)
     assert Child.objects.filter(pk=children["here"].pk, linkage_key=None).exists()
+    assert Child.objects.filter(pk=screened.pk, linkage_key=None).exists()
     assert not Child.objects.filter(pk=children["there"].pk).exists()
 
 
