@@ -89,6 +89,8 @@ serve:
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
 	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
+# The demo runs on the synthetic district's date: deadlines and 100-day programmes read as on that day.
+demo: export SATUANAK_TODAY := $(REFERENCE_DATE)
 demo: assets reference synthetic import-synthetic link-synthetic flag-synthetic demo-users programmes-synthetic serve
 
 # --- checks -------------------------------------------------------------------------------

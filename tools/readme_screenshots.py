@@ -61,9 +61,55 @@ def _login(page: Page, base: str, user: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+PROGRAMME_SHOTS = ("programme", "gesit", "baas", "child-gesit", "prosasa", "referrals", "referral")
+
+
+def _programme_ids() -> dict[str, int]:
+    """Ids for the issue-8 pages (read before Playwright starts: its loop forbids the ORM)."""
+    from satuanak.gesit.models import BaasAssignment, ProsasaEntry
+    from satuanak.referrals.models import Referral
+
+    assignment = BaasAssignment.objects.order_by("start_date", "id").first()
+    entry = ProsasaEntry.objects.order_by("posyandu_id").first()
+    referral = Referral.objects.filter(is_protection=False).order_by("-id").first()
+    ids = {"posyandu": entry.posyandu_id if entry else 0, "referral": referral.pk if referral else 0}
+    if assignment:
+        ids |= {"baas": assignment.baas_id, "child": assignment.child_id}
+    return ids
+
+
+def _programme_pages(page: Page, base: str, ids: dict[str, int]) -> None:
+    """Issue 8: the programme report, GESIT, a fostered child's timeline, a Prosasa ledger and
+    the referrals of a receiving unit (the demo runs on its reference date, SATUANAK_TODAY)."""
+    page.context.clear_cookies()
+    _login(page, base, "dinkes")
+    page.goto(base + "/program/?periode=2024")
+    page.screenshot(path=str(OUT / "programme.png"), full_page=True)
+    page.goto(base + "/gesit/")
+    page.screenshot(path=str(OUT / "gesit.png"), full_page=True)
+    if ids.get("baas"):
+        page.goto(f"{base}/gesit/baas/{ids['baas']}/")
+        page.screenshot(path=str(OUT / "baas.png"), full_page=True)
+        page.goto(f"{base}/anak/{ids['child']}/")
+        page.locator("[data-testid=interventions]").screenshot(path=str(OUT / "child-gesit.png"))
+    if ids["posyandu"]:
+        page.goto(f"{base}/gesit/prosasa/{ids['posyandu']}/")
+        page.screenshot(path=str(OUT / "prosasa.png"), full_page=True)
+    page.context.clear_cookies()
+    _login(page, base, "ppa")
+    page.goto(base + "/rujukan/")
+    page.screenshot(path=str(OUT / "referrals.png"), full_page=True)
+    if ids["referral"]:
+        page.context.clear_cookies()
+        _login(page, base, "dinkes")
+        page.goto(f"{base}/rujukan/{ids['referral']}/")
+        page.screenshot(path=str(OUT / "referral.png"), full_page=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     child_id, pair_id = _ids()
+    programme_ids = _programme_ids()
     port = _port()
     env = dict(os.environ, SATUANAK_DEBUG="false", PYTHONPATH=str(ROOT / "src"))
     # the production settings serve static files from STATIC_ROOT (whitenoise)
@@ -114,11 +160,12 @@ def main() -> None:
             if pair_id:
                 page.goto(f"{base}/tautan/{pair_id}/")
                 page.screenshot(path=str(OUT / "review.png"), full_page=True)
+            _programme_pages(page, base, programme_ids)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
-    for name in ("public", "map", "map-page", "child", "review"):
+    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS):
         path = OUT / f"{name}.png"
         print(path, "ok" if path.exists() else "missing")
 

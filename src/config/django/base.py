@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dj_database_url
 import django_stubs_ext
 
@@ -155,3 +157,9 @@ LOGGING = {
 }
 
 from config.settings.security import *  # noqa: E402, F403 - grouped security settings
+
+# The platform's "today" (satuanak.common.clock.today): empty = the real date. A demo of the
+# synthetic district sets it to the district's reference date so that deadlines, 100-day
+# programmes and overdue lists read as they would on that day.
+_today = env_str("SATUANAK_TODAY", "")
+SATUANAK_TODAY = date.fromisoformat(_today) if _today else None

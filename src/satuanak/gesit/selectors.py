@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
 
 from satuanak.access.policy import policy_for
 from satuanak.access.selectors import children_visible_to
+from satuanak.common import clock
 from satuanak.facilities.models import Posyandu
 from satuanak.gesit.models import Baas, BaasAssignment, ProsasaEntry
 from satuanak.gesit.services import (
@@ -41,7 +41,7 @@ class BaasRow:
 
 
 def baas_rows(*, user: Any, today: date | None = None) -> list[BaasRow]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     confirmed = BaasAssignment.Status.CONFIRMED
     qs = (
         baas_visible_to(user)

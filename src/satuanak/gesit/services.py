@@ -25,6 +25,7 @@ from satuanak.access.policy import Capability, role_can
 from satuanak.access.selectors import AccessDenied, children_visible_to, desa_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.facilities.models import Posyandu
 from satuanak.gesit.assign import Candidate, Choice, Place, suggest_assignment
 from satuanak.gesit.models import PROGRAMME_DAYS, Baas, BaasAssignment, PmtDelivery, ProsasaEntry
@@ -39,7 +40,7 @@ class GesitError(ValueError):
 
 
 def _today(today: date | None) -> date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _require(user: Any, capability: Capability) -> None:

@@ -18,11 +18,11 @@ from typing import Any
 
 import polars as pl
 from django.db.models import Q
-from django.utils import timezone
 
 from satuanak.access.selectors import children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.common.xlsx import Sheet, xlsx_bytes
 from satuanak.flags.models import FlagRule
 from satuanak.flags.services import flag_rules_load
@@ -215,7 +215,7 @@ def interventions_import(*, user: Any, path: Path, file_name: str, request: Any 
             f"Terlalu banyak baris ({frame.height:,}; batas {MAX_ROWS:,}). Pecah berkasnya. / "
             f"Too many rows ({frame.height:,}; limit {MAX_ROWS:,}). Split the file."
         )
-    today = timezone.localdate()
+    today = clock.today()
 
     def text(field_: str) -> pl.Expr:
         return pl.col(cols[field_]).fill_null("") if field_ in cols else pl.lit("")
@@ -275,10 +275,9 @@ def interventions_import(*, user: Any, path: Path, file_name: str, request: Any 
             reason = f"Tanggal selesai tidak sah: {r['end_text']!r}. / Invalid end date."
         if not reason and _already_recorded(child_id, kind, r["start"], r["programme"]):
             reason = "Sudah tercatat (anak, jenis, tanggal, program sama). / Already recorded."
-        if reason:
+        if reason or child_id is None:  # every path without a child has set a reason
             report.rejected.append((r["row"], reason))
             continue
-        assert child_id is not None  # for mypy: every path without a child set a reason
         try:
             item = intervention_record(
                 user=user,

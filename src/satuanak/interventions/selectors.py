@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from satuanak.access.selectors import children_visible_to, desa_visible_to
+from satuanak.common import clock
 from satuanak.flags.models import ChildFlag, FlagAggregate, FlagRule, FlagRun
 from satuanak.interventions import follow_up
 from satuanak.interventions.follow_up import FlagPoint, Outcome, Status
@@ -92,7 +92,7 @@ def _outcomes(items: list[Intervention], *, today: date) -> list[tuple[Intervent
 def intervention_outcomes(
     *, user: Any, today: date | None = None, child_id: int | None = None
 ) -> list[tuple[Intervention, Outcome]]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     qs = interventions_visible_to(user).filter(start_date__lte=today)
     if child_id is not None:
         qs = qs.filter(child_id=child_id)
@@ -165,7 +165,7 @@ def programme_report(*, user: Any, period: str, today: date | None = None) -> Pr
     point in the period; improved = its outcome (the flag cleared) seen in the period; overdue =
     at the period's end (or today), the follow-up is more than 30 days late."""
     start, end = follow_up.period_bounds(period)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     as_of = min(end, today)
     qs = interventions_visible_to(user).filter(start_date__lte=as_of).select_related("child__desa__kecamatan")
     items = [i for i in qs if (i.end_date or i.start_date) >= start]

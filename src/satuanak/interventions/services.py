@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from satuanak.access.selectors import children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.interventions.models import Intervention
 
 
@@ -42,7 +42,7 @@ def intervention_record(
         raise InterventionError(
             f"Jenis intervensi tidak dikenal: {kind!r}. / Unknown intervention type: {kind!r}."
         )
-    today = timezone.localdate()
+    today = clock.today()
     if start_date > today:
         raise InterventionError("Tanggal mulai di masa depan. / The start date is in the future.")
     if child.birth_date and start_date < child.birth_date:

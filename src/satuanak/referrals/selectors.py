@@ -19,12 +19,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 
 from satuanak.access.policy import AreaScope, Capability, policy_for
 from satuanak.access.selectors import children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.core.sources import Source
 from satuanak.persons.models import Child
 from satuanak.referrals import transitions as t
@@ -100,7 +100,7 @@ def referrals_outbox(user: Any) -> QuerySet[Referral]:
 def referrals_overdue(user: Any, *, today: date | None = None) -> QuerySet[Referral]:
     """Referrals to the user's units still waiting after their due date (transitions.is_overdue),
     grouped by receiving unit, oldest due first."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (
         referrals_inbox(user)
         .filter(status__in=sorted(t.WAITING), due_on__lt=today)

@@ -30,6 +30,7 @@ from satuanak.accounts.models import Agency
 from satuanak.accounts.roles import AgencyKind
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.facilities.models import HealthFacility
 from satuanak.persons.models import Child
 from satuanak.referrals import transitions as t
@@ -305,7 +306,7 @@ def referral_create(
             "Kasus kekerasan dirujuk ke UPTD PPA atau Dinas Sosial P3A. / "
             "A violence-related referral goes to UPTD PPA or Dinsos P3A."
         )
-    today = timezone.localdate()
+    today = clock.today()
     sent_on = sent_on or today
     if sent_on > today:
         raise ReferralError("Tanggal kirim di masa depan. / The sending date is in the future.")
@@ -496,7 +497,7 @@ def screening_record(
     child = children_visible_to(user).select_related("desa").filter(pk=child_id).first()
     if child is None:
         raise ReferralError("Anak tidak ditemukan di wilayah Anda. / Child not found in your area.")
-    if screened_on > timezone.localdate():
+    if screened_on > clock.today():
         raise ReferralError("Tanggal skrining di masa depan. / The screening date is in the future.")
     if child.birth_date and screened_on < child.birth_date:
         raise ReferralError(

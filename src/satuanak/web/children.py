@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from satuanak.access.decorators import personal_data_view
@@ -27,6 +26,7 @@ from satuanak.access.selectors import (
     desa_visible_to,
     records_by_source,
 )
+from satuanak.common import clock
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
 from satuanak.flags.selectors import child_flags_visible_to, flag_options_for
@@ -47,7 +47,7 @@ def _filters(request: HttpRequest) -> ChildListFilters:
 def _age(birth_date: date | None) -> str:
     if birth_date is None:
         return "umur tidak diketahui / age unknown"
-    today = timezone.localdate()  # Bengkayang's date (Asia/Pontianak), not the server's
+    today = clock.today()  # Bengkayang's date (Asia/Pontianak), not the server's
     months = (
         (today.year - birth_date.year) * 12 + today.month - birth_date.month - (today.day < birth_date.day)
     )
@@ -85,7 +85,7 @@ def _immunisation_against_schedule(birth: date, records: list[Any]) -> list[dict
     from satuanak.flags.services import immunisation_schedule
 
     given = {str(r.summary.get("vaccine")): r.observed_on for r in records if r.summary.get("vaccine")}
-    today = timezone.localdate()
+    today = clock.today()
     rows = []
     for antigen, due_days, idl, valid_from in (
         immunisation_schedule().select("antigen", "due_days", "counts_for_idl", "valid_from").iter_rows()
@@ -159,7 +159,7 @@ def _timeline(request: HttpRequest, child: Child) -> list[TimelineEntry]:
                 status=g.status_label + (f" ({g.ended_reason})" if g.ended_reason else ""),
             )
         )
-    today = timezone.localdate()
+    today = clock.today()
     for r in referrals_for_child(request.user, child).select_related("from_unit", "to_unit"):
         overdue = r.is_overdue_on(today)
         entries.append(
@@ -319,7 +319,7 @@ def intervention_new(request: HttpRequest, child_id: int) -> HttpResponse:
             "kinds": Intervention.Kind.choices,
             "flags": flag_options_for(request.user),
             "error": error,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
         status=400 if error else 200,
     )

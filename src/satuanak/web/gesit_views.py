@@ -14,7 +14,6 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from satuanak.access.decorators import personal_data_view
@@ -22,6 +21,7 @@ from satuanak.access.policy import Capability, role_can
 from satuanak.access.selectors import desa_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.gesit.models import Baas, BaasAssignment, PmtDelivery, ProsasaEntry
 from satuanak.gesit.selectors import (
     active_assignments_of,
@@ -143,7 +143,7 @@ def baas_detail(request: HttpRequest, baas_id: int) -> HttpResponse:
     if baas is None:
         raise Http404("BAAS tidak ditemukan / BAAS not found")
     error = ""
-    today = timezone.localdate()
+    today = clock.today()
     if request.method == "POST":
         action = request.POST.get("aksi", "")
         try:
@@ -246,7 +246,7 @@ def pmt_log(request: HttpRequest, assignment_id: int) -> HttpResponse:
         {
             "a": assignment,
             "deliveries": deliveries.order_by("-delivered_on", "-id")[:200],
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "error": error,
         },
         status=400 if error else 200,
@@ -331,7 +331,7 @@ def prosasa_detail(request: HttpRequest, posyandu_id: int) -> HttpResponse:
         {
             "ledger": ledger,
             "directions": ProsasaEntry.Direction.choices,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "error": error,
         },
         status=400 if error else 200,

@@ -10,13 +10,13 @@ from pathlib import Path
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from satuanak.access.decorators import personal_data_view
 from satuanak.access.policy import Capability
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.common.xlsx import Sheet, xlsx_bytes
 from satuanak.flags.models import FlagRun
 from satuanak.interventions.bulk import BulkReport, interventions_import, template_xlsx
@@ -31,7 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _default_period() -> str:
     """The quarter of the latest flag run (the data's date), else this quarter."""
     run = FlagRun.objects.filter(status=FlagRun.Status.DONE).order_by("-started_at", "-id").first()
-    return quarter_of(run.as_of if run else timezone.localdate())
+    return quarter_of(run.as_of if run else clock.today())
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
@@ -155,7 +155,7 @@ def programme_report_xlsx(request: HttpRequest) -> HttpResponse:
 def follow_ups_page(request: HttpRequest) -> HttpResponse:
     """Who is due a follow-up (re-measure, check the dose), overdue first, as of a date."""
     as_of_text = request.GET.get("tanggal", "").strip()
-    as_of = timezone.localdate()
+    as_of = clock.today()
     if as_of_text:
         try:
             as_of = date.fromisoformat(as_of_text)

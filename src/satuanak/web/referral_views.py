@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from satuanak.access.decorators import personal_data_view
@@ -22,6 +21,7 @@ from satuanak.access.policy import Capability, policy_for
 from satuanak.access.selectors import access_child_by_id, children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common import clock
 from satuanak.persons.models import Child
 from satuanak.referrals import transitions as t
 from satuanak.referrals.models import DevelopmentScreening, Referral, ServiceUnit
@@ -54,7 +54,7 @@ LIST_LIMIT = 100
 def referral_inbox(request: HttpRequest) -> HttpResponse:
     """Referrals to the user's units (overdue first), and those the user's units sent."""
     user = request.user
-    today = timezone.localdate()
+    today = clock.today()
     inbox = list(referrals_inbox(user)[:LIST_LIMIT])
     outbox = list(referrals_outbox(user)[:LIST_LIMIT])
     overdue = list(referrals_overdue(user, today=today)[:LIST_LIMIT])
@@ -167,7 +167,7 @@ def _detail_context(request: HttpRequest, referral: Referral, error: str = "") -
         "next_statuses": [(s, Referral.Status(s).label) for s in t.allowed_next(referral.status)]
         if acting
         else [],
-        "overdue": referral.is_overdue_on(timezone.localdate()),
+        "overdue": referral.is_overdue_on(clock.today()),
         "child_in_area": children_visible_to(user).filter(pk=referral.child_id).exists(),
         "error": error,
         "declined": t.DECLINED,
@@ -231,7 +231,7 @@ def screening_new(request: HttpRequest, child_id: int) -> HttpResponse:
     """Record a KPSP / hearing / vision screening; a deviation offers a referral to SAPA ABK."""
     child = access_child_by_id(user=request.user, child_id=child_id, request=request)
     error = ""
-    form = {"tanggal": timezone.localdate().isoformat(), "instrumen": t.KPSP, "hasil": "", "catatan": ""}
+    form = {"tanggal": clock.today().isoformat(), "instrumen": t.KPSP, "hasil": "", "catatan": ""}
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in form}
         try:
@@ -269,7 +269,7 @@ def screening_new(request: HttpRequest, child_id: int) -> HttpResponse:
             "can_refer": can_refer and sapa_abk,
             "form": form,
             "error": error,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
         status=400 if error else 200,
     )
