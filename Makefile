@@ -133,6 +133,7 @@ bench: install
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
 	$(PY) bench/flags.py
+	$(PY) bench/programmes.py
 	$(PY) bench/web.py
 
 # The README's screenshots from the demo's database (after `make demo` has built it).

@@ -61,8 +61,10 @@ def baas_rows(*, user: Any, today: date | None = None) -> list[BaasRow]:
 
 def assignments_with_deliveries(qs: QuerySet[BaasAssignment]) -> QuerySet[BaasAssignment]:
     """Assignments with `n_deliveries` and `last_delivery` annotated, child and BAAS loaded."""
-    return qs.select_related("child__desa", "baas").annotate(
-        n_deliveries=Count("deliveries"), last_delivery=Max("deliveries__delivered_on")
+    return (
+        qs.select_related("child__desa", "baas")
+        .defer("child__desa__geometry", "child__field_sources")
+        .annotate(n_deliveries=Count("deliveries"), last_delivery=Max("deliveries__delivered_on"))
     )
 
 

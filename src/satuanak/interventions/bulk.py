@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.db import transaction
 from django.db.models import Q
 
 from satuanak.access.selectors import children_visible_to
@@ -246,55 +247,63 @@ def interventions_import(*, user: Any, path: Path, file_name: str, request: Any 
         by_nik.setdefault(nik, []).append(pk)
     known_ids = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
     kinds, flags = _kind_lookup(), _flag_lookup()
-    for r in rows:
-        reason, child_id = "", None
-        if r["nik"]:
-            matches = by_nik.get(r["nik"], [])
-            if len(matches) == 1:
-                child_id = matches[0]
-            elif len(matches) > 1:
-                reason = (
-                    "NIK dipakai lebih dari satu anak; pakai ID_ANAK. / "
-                    "NIK shared by several children; use ID_ANAK."
+    # One transaction for the file: a commit per row (an fsync each on SQLite) cost most of the
+    # import's time; a row that fails still fails alone (intervention_record's own savepoint).
+    with transaction.atomic():
+        for r in rows:
+            reason, child_id = "", None
+            if r["nik"]:
+                matches = by_nik.get(r["nik"], [])
+                if len(matches) == 1:
+                    child_id = matches[0]
+                elif len(matches) > 1:
+                    reason = (
+                        "NIK dipakai lebih dari satu anak; pakai ID_ANAK. / "
+                        "NIK shared by several children; use ID_ANAK."
+                    )
+                elif not (r["nik"].isdigit() and len(r["nik"]) == 16):
+                    reason = f"NIK tidak sah: {r['nik']!r}. / Invalid NIK."
+            if (
+                child_id is None
+                and not reason
+                and r["child_id"].isdigit()
+                and int(r["child_id"]) in known_ids
+            ):
+                child_id = int(r["child_id"])
+            if child_id is None and not reason:
+                reason = "Anak tidak ditemukan di wilayah Anda. / Child not found in your area."
+            kind = kinds.get(normalise_key(r["kind"]), "")
+            flag = flags.get(normalise_key(r["flag"]), "") if r["flag"] else ""
+            if not reason and not kind:
+                reason = f"Jenis tidak dikenal: {r['kind']!r}. / Unknown type."
+            elif not reason and r["flag"] and not flag:
+                reason = f"Penanda tidak dikenal: {r['flag']!r}. / Unknown flag."
+            elif not reason and r["start"] is None:
+                reason = f"Tanggal mulai tidak sah: {r['start_text']!r}. / Invalid start date."
+            elif not reason and r["end_text"] and r["end"] is None:
+                reason = f"Tanggal selesai tidak sah: {r['end_text']!r}. / Invalid end date."
+            if not reason and _already_recorded(child_id, kind, r["start"], r["programme"]):
+                reason = "Sudah tercatat (anak, jenis, tanggal, program sama). / Already recorded."
+            if reason or child_id is None:  # every path without a child has set a reason
+                report.rejected.append((r["row"], reason))
+                continue
+            try:
+                item = intervention_record(
+                    user=user,
+                    child_id=child_id,
+                    kind=kind,
+                    start_date=r["start"],
+                    end_date=r["end"],
+                    programme=r["programme"].strip(),
+                    place=r["place"].strip(),
+                    answers_flag=flag,
+                    notes=r["notes"].strip(),
+                    request=request,
                 )
-            elif not (r["nik"].isdigit() and len(r["nik"]) == 16):
-                reason = f"NIK tidak sah: {r['nik']!r}. / Invalid NIK."
-        if child_id is None and not reason and r["child_id"].isdigit() and int(r["child_id"]) in known_ids:
-            child_id = int(r["child_id"])
-        if child_id is None and not reason:
-            reason = "Anak tidak ditemukan di wilayah Anda. / Child not found in your area."
-        kind = kinds.get(normalise_key(r["kind"]), "")
-        flag = flags.get(normalise_key(r["flag"]), "") if r["flag"] else ""
-        if not reason and not kind:
-            reason = f"Jenis tidak dikenal: {r['kind']!r}. / Unknown type."
-        elif not reason and r["flag"] and not flag:
-            reason = f"Penanda tidak dikenal: {r['flag']!r}. / Unknown flag."
-        elif not reason and r["start"] is None:
-            reason = f"Tanggal mulai tidak sah: {r['start_text']!r}. / Invalid start date."
-        elif not reason and r["end_text"] and r["end"] is None:
-            reason = f"Tanggal selesai tidak sah: {r['end_text']!r}. / Invalid end date."
-        if not reason and _already_recorded(child_id, kind, r["start"], r["programme"]):
-            reason = "Sudah tercatat (anak, jenis, tanggal, program sama). / Already recorded."
-        if reason or child_id is None:  # every path without a child has set a reason
-            report.rejected.append((r["row"], reason))
-            continue
-        try:
-            item = intervention_record(
-                user=user,
-                child_id=child_id,
-                kind=kind,
-                start_date=r["start"],
-                end_date=r["end"],
-                programme=r["programme"].strip(),
-                place=r["place"].strip(),
-                answers_flag=flag,
-                notes=r["notes"].strip(),
-                request=request,
-            )
-        except InterventionError as exc:
-            report.rejected.append((r["row"], str(exc)))
-        else:
-            report.recorded.append(item.pk)
+            except InterventionError as exc:
+                report.rejected.append((r["row"], str(exc)))
+            else:
+                report.recorded.append(item.pk)
     audit_record(
         action=AuditAction.IMPORT_RUN,
         actor=user,

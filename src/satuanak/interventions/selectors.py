@@ -24,6 +24,9 @@ from satuanak.interventions.follow_up import FlagPoint, Outcome, Status
 from satuanak.interventions.models import Intervention
 
 NO_PROGRAMME = "(tanpa program)"
+# Boundaries and per-field provenance are JSON: decoding them for every intervention row cost
+# more than everything else in the report (bench/programmes.py).
+_HEAVY = ("child__desa__geometry", "child__field_sources")
 
 
 def interventions_visible_to(user: Any) -> QuerySet[Intervention]:
@@ -96,7 +99,7 @@ def intervention_outcomes(
     qs = interventions_visible_to(user).filter(start_date__lte=today)
     if child_id is not None:
         qs = qs.filter(child_id=child_id)
-    items = list(qs.select_related("child__desa", "given_by").order_by("start_date", "id"))
+    items = list(qs.select_related("child__desa", "given_by").defer(*_HEAVY).order_by("start_date", "id"))
     return _outcomes(items, today=today)
 
 
@@ -167,7 +170,12 @@ def programme_report(*, user: Any, period: str, today: date | None = None) -> Pr
     start, end = follow_up.period_bounds(period)
     today = today or clock.today()
     as_of = min(end, today)
-    qs = interventions_visible_to(user).filter(start_date__lte=as_of).select_related("child__desa__kecamatan")
+    qs = (
+        interventions_visible_to(user)
+        .filter(start_date__lte=as_of)
+        .select_related("child__desa__kecamatan")
+        .defer(*_HEAVY, "child__desa__kecamatan__geometry")
+    )
     items = [i for i in qs if (i.end_date or i.start_date) >= start]
     outcomes = _outcomes(items, today=as_of)
     rows: dict[tuple[str, str, str], ReportRow] = {}
