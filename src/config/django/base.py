@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "satuanak.interventions",
     "satuanak.gesit",
     "satuanak.referrals",
+    "satuanak.prap",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

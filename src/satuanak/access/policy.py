@@ -43,6 +43,23 @@ class Capability(StrEnum):
     HANDLE_REFERRALS = "handle_referrals"  # refer a child to another unit; answer referrals to one's unit
     RUN_PROGRAMMES = "run_programmes"  # GESIT: foster parents (BAAS), confirm assignments; programme reports
     VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
+    # Child-friendly puskesmas (PRAP): about facilities, not children.
+    PRAP_SELF_ASSESS = "prap_self_assess"  # fill one's own puskesmas's checklist, upload evidence, submit
+    PRAP_REVIEW = "prap_review"  # verify items, certify, revoke (Dinkes, KLA task force)
+    PRAP_MANAGE_STANDARD = "prap_manage_standard"  # edit the standard's components and items
+    RECORD_CHILD_VOICE = "record_child_voice"  # Forum Anak: satisfaction surveys about a puskesmas
+
+
+# Capabilities that never reach a child's personal data: roles without personal data may hold them.
+FACILITY_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_AGGREGATES,
+        Capability.PRAP_SELF_ASSESS,
+        Capability.PRAP_REVIEW,
+        Capability.PRAP_MANAGE_STANDARD,
+        Capability.RECORD_CHILD_VOICE,
+    }
+)
 
 
 class AreaScope(StrEnum):
@@ -101,7 +118,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=_HEALTH_CAPABILITIES,
+            capabilities=_HEALTH_CAPABILITIES | {Capability.PRAP_REVIEW, Capability.PRAP_MANAGE_STANDARD},
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
         RolePolicy(
@@ -109,7 +126,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=_HEALTH_CAPABILITIES,
+            capabilities=_HEALTH_CAPABILITIES | {Capability.PRAP_SELF_ASSESS},
             why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
         ),
         RolePolicy(
@@ -163,7 +180,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.PRAP_REVIEW}),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
         ),
         RolePolicy(
@@ -187,7 +204,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.RECORD_CHILD_VOICE}),
             why="agregat yang disensor / suppressed aggregates only",
         ),
     ]

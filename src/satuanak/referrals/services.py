@@ -10,14 +10,11 @@ means the user may see the referral but not do this to it.
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +27,7 @@ from satuanak.accounts.models import Agency
 from satuanak.accounts.roles import AgencyKind
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
-from satuanak.common import clock
+from satuanak.common import clock, uploads
 from satuanak.facilities.models import HealthFacility
 from satuanak.persons.models import Child
 from satuanak.referrals import transitions as t
@@ -55,13 +52,6 @@ MAX_TEXT = 4000
 # Violence-related referrals go only to units staffed by protection officers, who may read them.
 PROTECTION_UNIT_KINDS = frozenset({ServiceUnit.Kind.UPTD_PPA, ServiceUnit.Kind.DINSOS_P3A})
 
-# (magic bytes, content type, file extension): the type is what the bytes say, never the name.
-_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
-
 
 class ReferralError(ValueError):
     pass
@@ -69,13 +59,6 @@ class ReferralError(ValueError):
 
 class ReferralPermissionError(ReferralError):
     """The user may read the referral (or the page) but may not do this."""
-
-
-class UploadedFileLike(Protocol):
-    name: str | None
-    size: int | None
-
-    def read(self, size: int = ..., /) -> bytes: ...
 
 
 # --- service units ---------------------------------------------------------------------------
@@ -172,61 +155,12 @@ def service_units_load(*, data_dir: Path | None = None) -> dict[str, int]:
 # --- attachments -----------------------------------------------------------------------------
 
 
-def attachment_type_of(data: bytes) -> tuple[str, str]:
-    """(content type, extension) read from the file's first bytes; ReferralError if it is not a
-    PDF, PNG or JPEG, whatever the file is called."""
-    for magic, content_type, ext in _SIGNATURES:
-        if data.startswith(magic):
-            return content_type, ext
-    raise ReferralError(
-        "Lampiran harus PDF, PNG atau JPEG (dibaca dari isi berkas). / "
-        "An attachment must be a PDF, PNG or JPEG (read from the file's content)."
-    )
-
-
-@dataclass(frozen=True)
-class _CheckedFile:
-    original_name: str
-    data: bytes
-    content_type: str
-    ext: str
-    sha256: str
-
-
-def _attachments_check(files: Sequence[UploadedFileLike]) -> list[_CheckedFile]:
-    if len(files) > MAX_ATTACHMENTS:
-        raise ReferralError(
-            f"Paling banyak {MAX_ATTACHMENTS} lampiran. / At most {MAX_ATTACHMENTS} attachments."
-        )
-    checked = []
-    for f in files:
-        name = os.path.basename(f.name or "lampiran")[:255] or "lampiran"
-        if f.size is not None and f.size > MAX_ATTACHMENT_BYTES:
-            raise ReferralError(f"{name}: lebih dari 5 MB. / {name}: larger than 5 MB.")
-        data = f.read(MAX_ATTACHMENT_BYTES + 1)
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            raise ReferralError(f"{name}: lebih dari 5 MB. / {name}: larger than 5 MB.")
-        if not data:
-            raise ReferralError(f"{name}: berkas kosong. / {name}: the file is empty.")
-        try:
-            content_type, ext = attachment_type_of(data)
-        except ReferralError as exc:
-            raise ReferralError(f"{name}: {exc}") from exc
-        checked.append(_CheckedFile(name, data, content_type, ext, hashlib.sha256(data).hexdigest()))
-    return checked
-
-
-def _attachment_store(item: _CheckedFile) -> str:
-    """Write the bytes under MEDIA_ROOT/referrals/<sha256><ext> (once); the relative name."""
-    relative = f"referrals/{item.sha256}{item.ext}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(item.data)
-        os.replace(tmp, target)  # never a half-written file under the final name
-    return relative
+def _attachments_check(files: Sequence[uploads.UploadedFileLike]) -> list[uploads.CheckedFile]:
+    """Typed by their bytes (common/uploads.py); refused with the reason as a ReferralError."""
+    try:
+        return uploads.checked_files(files, max_bytes=MAX_ATTACHMENT_BYTES, max_files=MAX_ATTACHMENTS)
+    except uploads.UploadError as exc:
+        raise ReferralError(str(exc)) from None
 
 
 def attachment_path(item: ReferralAttachment) -> Path:
@@ -265,7 +199,7 @@ def referral_create(
     reason: str,
     urgency: str,
     is_protection: bool = False,
-    attachments: Sequence[UploadedFileLike] = (),
+    attachments: Sequence[uploads.UploadedFileLike] = (),
     sent_on: date | None = None,
     screening_id: int | None = None,
     request: Any = None,
@@ -349,7 +283,7 @@ def referral_create(
         for item in files:
             ReferralAttachment.objects.create(
                 referral=referral,
-                stored_name=_attachment_store(item),
+                stored_name=uploads.store(item, folder="referrals"),
                 original_name=item.original_name,
                 content_type=item.content_type,
                 size_bytes=len(item.data),

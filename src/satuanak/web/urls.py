@@ -7,6 +7,7 @@ from satuanak.web import (
     gesit_views,
     imports_views,
     linkage_views,
+    prap_views,
     programme_views,
     referral_views,
     views,
@@ -39,4 +40,5 @@ urlpatterns = [
     *programme_views.urlpatterns,
     *gesit_views.urlpatterns,
     *referral_views.urlpatterns,
+    *prap_views.urlpatterns,
 ]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from satuanak.access.policy import ROLE_POLICIES, AreaScope, Capability, policy_for, role_can
+from satuanak.access.policy import (
+    FACILITY_CAPABILITIES,
+    ROLE_POLICIES,
+    AreaScope,
+    Capability,
+    policy_for,
+    role_can,
+)
 from satuanak.accounts.roles import Role
 from satuanak.core.sources import Source
 
@@ -32,7 +39,8 @@ def test_aggregate_only_roles_read_no_personal_data() -> None:
         policy = ROLE_POLICIES[role]
         assert policy.scope == AreaScope.NONE
         assert not policy.reads_personal_data
-        assert policy.capabilities == {Capability.VIEW_AGGREGATES}
+        assert Capability.VIEW_AGGREGATES in policy.capabilities
+        assert policy.capabilities <= FACILITY_CAPABILITIES, role  # nothing that reaches a child
 
 
 def test_area_bound_roles() -> None:

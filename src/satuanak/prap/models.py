@@ -1,0 +1,3 @@
+"""Child-friendly puskesmas (PRAP) certification (issue 9)."""
+
+from __future__ import annotations
