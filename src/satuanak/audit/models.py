@@ -38,6 +38,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Keluar"
     AUDIT_VIEWED = "audit_viewed", "Membuka log audit"
     ACCESS_DENIED = "access_denied", "Akses ditolak"
+    PRAP_VIEWED = "prap_viewed", "Membuka halaman PRAP (penilaian puskesmas)"
 
 
 class AppendOnlyError(Exception):
