@@ -140,7 +140,11 @@ def test_walk_from_an_empty_checklist_to_certified(
 
     from pypdf import PdfReader
 
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(prap_certificate_pdf(a))).pages)
+    reader = PdfReader(BytesIO(prap_certificate_pdf(a)))
+    assert len(reader.pages) == 1 and float(reader.pages[0].mediabox.width) > float(
+        reader.pages[0].mediabox.height
+    )
+    text = reader.pages[0].extract_text()
     assert "Puskesmas Ledo" in text and "PRAP/BKY/2025/001" in text and "2028" in text
 
 
