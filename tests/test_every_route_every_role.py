@@ -77,7 +77,15 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 
 # Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
 # a violence-related one only by protection officers): checked for no leak and an audited look.
-WORK_PARAMS = ("referral_id", "attachment_id", "baas_id", "assignment_id", "posyandu_id")
+WORK_PARAMS = (
+    "referral_id",
+    "attachment_id",
+    "baas_id",
+    "assignment_id",
+    "posyandu_id",
+    "facility_id",
+    "evidence_id",
+)
 VIOLENCE_AUTHOR = "pkm_sungai_duri"
 POST_ONLY = ("nik-reveal", "logout", "linkage-start", "referral-status")
 
@@ -173,7 +181,21 @@ def work(
         is_protection=True,
         attachments=[SimpleUploadedFile("bukti.png", png)],
     )
-    common = {"baas_id": baas.pk, "assignment_id": assignment.pk, "posyandu_id": posyandu.pk}
+    from satuanak.prap.demo import prap_demo_load
+    from satuanak.prap.models import Assessment, Evidence
+
+    prap_demo_load(reference_date=date(2024, 12, 31))
+    certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
+    evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
+    assert evidence is not None
+    common = {
+        "baas_id": baas.pk,
+        "assignment_id": assignment.pk,
+        "posyandu_id": posyandu.pk,
+        "facility_id": certified.facility_id,
+        "evidence_id": evidence.pk,
+        "assessment_id": certified.pk,
+    }
     return [
         common | {"referral_id": r.pk, "attachment_id": r.attachments.get().pk}
         for r in (ordinary, secret)

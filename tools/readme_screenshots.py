@@ -61,7 +61,18 @@ def _login(page: Page, base: str, user: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-PROGRAMME_SHOTS = ("programme", "gesit", "baas", "child-gesit", "prosasa", "referrals", "referral")
+PROGRAMME_SHOTS = (
+    "programme",
+    "gesit",
+    "baas",
+    "child-gesit",
+    "prosasa",
+    "referrals",
+    "referral",
+    "prap",
+    "prap-review",
+    "prap-checklist",
+)
 
 
 def _programme_ids() -> dict[str, int]:
@@ -72,7 +83,18 @@ def _programme_ids() -> dict[str, int]:
     assignment = BaasAssignment.objects.order_by("start_date", "id").first()
     entry = ProsasaEntry.objects.order_by("posyandu_id").first()
     referral = Referral.objects.filter(is_protection=False).order_by("-id").first()
-    ids = {"posyandu": entry.posyandu_id if entry else 0, "referral": referral.pk if referral else 0}
+    from satuanak.prap.models import Assessment
+
+    submitted = Assessment.objects.filter(state="submitted").first()
+    ids = {
+        "posyandu": entry.posyandu_id if entry else 0,
+        "referral": referral.pk if referral else 0,
+        "prap_submitted": submitted.facility_id if submitted else 0,
+        "prap_own": Assessment.objects.filter(facility__name="Puskesmas Sungai Duri")
+        .values_list("facility_id", flat=True)
+        .first()
+        or 0,
+    }
     if assignment:
         ids |= {"baas": assignment.baas_id, "child": assignment.child_id}
     return ids
@@ -104,6 +126,16 @@ def _programme_pages(page: Page, base: str, ids: dict[str, int]) -> None:
         _login(page, base, "dinkes")
         page.goto(f"{base}/rujukan/{ids['referral']}/")
         page.screenshot(path=str(OUT / "referral.png"), full_page=True)
+    page.goto(base + "/prap/")
+    page.screenshot(path=str(OUT / "prap.png"), full_page=True)
+    if ids["prap_submitted"]:
+        page.goto(f"{base}/prap/tinjau/{ids['prap_submitted']}/")
+        page.screenshot(path=str(OUT / "prap-review.png"), full_page=True)
+    if ids["prap_own"]:
+        page.context.clear_cookies()
+        _login(page, base, "pkm_sungai_duri")
+        page.goto(f"{base}/prap/puskesmas/{ids['prap_own']}/")
+        page.screenshot(path=str(OUT / "prap-checklist.png"), full_page=True)
 
 
 def main() -> None:

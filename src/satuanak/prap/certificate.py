@@ -7,6 +7,7 @@ No network, no template files.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from fpdf import FPDF
 from satuanak.prap.models import Assessment
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+# fpdf2 subsets embedded fonts with fontTools, which logs every glyph at INFO: not for our logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 MONTHS_ID = [
     "Januari",
     "Februari",

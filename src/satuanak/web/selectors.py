@@ -104,12 +104,26 @@ def user_badge(user: User) -> UserBadge:
     )
 
 
+def _prap_properties(state: dict[str, Any] | None, labels: dict[str, str]) -> dict[str, object]:
+    if not state:
+        return {}
+    text = labels.get(state["state"], "Belum mulai / not started")
+    return {
+        "prap": f"{text}, {state['met']}/{state['total']} butir wajib terpenuhi / required items met",
+        "prap_proses": state["state"] in ("draft", "submitted", "returned"),
+    }
+
+
 def facility_points() -> dict[str, object]:
     """Facilities for the map as GeoJSON points. The reference data has no coordinates for
     facilities: a puskesmas stands at its kecamatan's centroid, posyandu and schools are counted
     per desa at the desa's centroid (said in each point's `lokasi`)."""
+    from satuanak.prap.selectors import prap_states
+    from satuanak.prap.states import STATE_LABELS
+
     features: list[dict[str, object]] = []
     kec = {k.pk: k for k in Kecamatan.objects.all()}
+    prap = prap_states()
     for f in HealthFacility.objects.filter(kind=HealthFacility.Kind.PUSKESMAS).order_by("code"):
         k = kec.get(f.kecamatan_id) if f.kecamatan_id else None
         if k is None or k.centroid_lat is None:
@@ -122,6 +136,8 @@ def facility_points() -> dict[str, object]:
                     "jenis": "puskesmas",
                     "nama": f.name,
                     "ramah_anak": f.child_friendly,
+                    # PRAP: where the puskesmas stands on its way to child-friendly status
+                    **_prap_properties(prap.get(f.pk), STATE_LABELS),
                     "lokasi": "perkiraan: pusat kecamatan / approximate: kecamatan centre",
                 },
             }

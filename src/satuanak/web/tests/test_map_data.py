@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -132,3 +133,21 @@ def test_facilities_for_the_map_and_the_prap_count(reference_data: None) -> None
     assert len(puskesmas) == 17 and sum(f["properties"]["ramah_anak"] for f in puskesmas) == 2
     assert all("perkiraan" in f["properties"]["lokasi"] for f in puskesmas)  # no coordinates in the data
     assert "<strong>2 dari 17</strong>" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_map_says_where_each_puskesmas_stands_on_its_way_to_prap(
+    reference_data: None, personas: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    from satuanak.prap.demo import prap_demo_load
+
+    settings.MEDIA_ROOT = tmp_path
+    prap_demo_load(reference_date=date(2024, 12, 31))
+    data = Client().get("/peta/fasilitas.geojson").json()
+    by_name = {
+        f["properties"]["nama"]: f["properties"] for f in data["features"] if "nama" in f["properties"]
+    }
+    assert "certified" in by_name["Puskesmas Sungai Duri"]["prap"]
+    assert by_name["Puskesmas Sungai Duri"]["ramah_anak"] is True
+    on_the_way = [p for p in by_name.values() if p.get("prap_proses")]
+    assert on_the_way and all(not p["ramah_anak"] for p in on_the_way)

@@ -1,5 +1,6 @@
 """`satuanak demo_programmes`: a running GESIT programme and cross-agency referrals in two
-kecamatan of the synthetic district, entered through the same services the pages use."""
+kecamatan of the synthetic district, and every puskesmas somewhere on its way to child-friendly
+(PRAP) status, entered through the same services the pages use."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
+from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
 
 # Sungai Raya (Puskesmas Sungai Duri, where the demo's cadre works) and Samalantan.
@@ -17,7 +19,7 @@ KECAMATAN = ("61.07.01", "61.07.02")
 
 
 class Command(BaseCommand):
-    help = "Muat program GESIT dan rujukan demo / load the demo GESIT programme and referrals"
+    help = "Muat GESIT, rujukan dan PRAP demo / load the demo GESIT programme, referrals and PRAP"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reference-date", type=date.fromisoformat, required=True)
@@ -31,5 +33,7 @@ class Command(BaseCommand):
         when = options["reference_date"]
         gesit = gesit_demo_load(reference_date=when, kecamatan_codes=KECAMATAN)
         referrals = referrals_demo_load(reference_date=when, kecamatan_codes=KECAMATAN)
+        prap = prap_demo_load(reference_date=when)
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
+        self.stdout.write("PRAP: " + ", ".join(f"{k} {v}" for k, v in prap.items()))

@@ -301,10 +301,12 @@
     var p = feature.properties;
     var style = L.Util.extend({}, FACILITY_STYLE[p.jenis] || FACILITY_STYLE.posyandu);
     if (p.jenis === "puskesmas" && p.ramah_anak) { style.color = "#2e7d32"; }
+    else if (p.jenis === "puskesmas" && p.prap_proses) { style.color = "#e0a526"; }  // on the way to PRAP
     // posyandu and schools of one desa share its centre: nudge them apart a little
     if (p.jenis === "sekolah") { latlng = L.latLng(latlng.lat - 0.004, latlng.lng + 0.004); }
     var label = p.jenis === "puskesmas"
-      ? "Puskesmas " + escapeHtml(p.nama) + (p.ramah_anak ? " · <strong>Ramah Anak (PRAP)</strong>" : "")
+      ? "Puskesmas " + escapeHtml(p.nama) + (p.ramah_anak ? " · <strong>Ramah Anak (PRAP)</strong>" : "") +
+        (p.prap ? "<br>PRAP: " + escapeHtml(p.prap) : "")
       : escapeHtml(String(p.jumlah)) + " " + p.jenis + " · Desa " + escapeHtml(p.desa);
     return L.circleMarker(latlng, style).bindTooltip(label + '<br><span class="note">lokasi ' + escapeHtml(p.lokasi) + "</span>");
   }
