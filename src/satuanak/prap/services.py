@@ -659,7 +659,6 @@ def prap_certifications_expire(*, today: date, user: Any = None) -> int:
     """Certified assessments past their validity become expired (run daily); the count."""
     done = 0
     for a in Assessment.objects.select_for_update().filter(state=s.CERTIFIED, valid_until__lt=today):
-        assert a.valid_until is not None
         _end(
             a,
             s.EXPIRED,
