@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "satuanak.gesit",
     "satuanak.referrals",
     "satuanak.prap",
+    "satuanak.adminduk",
+    "satuanak.jempol",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

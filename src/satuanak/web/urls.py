@@ -7,6 +7,8 @@ from satuanak.web import (
     gesit_views,
     imports_views,
     linkage_views,
+    adminduk_views,
+    jempol_views,
     prap_views,
     programme_views,
     referral_views,
@@ -41,4 +43,6 @@ urlpatterns = [
     *gesit_views.urlpatterns,
     *referral_views.urlpatterns,
     *prap_views.urlpatterns,
+    *adminduk_views.urlpatterns,
+    *jempol_views.urlpatterns,
 ]

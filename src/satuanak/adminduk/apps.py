@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdmindukConfig(AppConfig):
+    name = "satuanak.adminduk"
+    verbose_name = "Layanan adminduk / civil-registration services"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JempolConfig(AppConfig):
+    name = "satuanak.jempol"
+    verbose_name = "Jempol Adminduk Perbatasan: unit keliling / mobile unit"
