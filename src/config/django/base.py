@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "satuanak.prap",
     "satuanak.adminduk",
     "satuanak.jempol",
+    "satuanak.applications",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

@@ -48,6 +48,11 @@ class Capability(StrEnum):
     PRAP_REVIEW = "prap_review"  # verify items, certify, revoke (Dinkes, KLA task force)
     PRAP_MANAGE_STANDARD = "prap_manage_standard"  # edit the standard's components and items
     RECORD_CHILD_VOICE = "record_child_voice"  # Forum Anak: satisfaction surveys about a puskesmas
+    # Civil registration (adminduk).
+    DECLARE_BIRTHS = "declare_births"  # a facility's birth operator: its own declarations only
+    PROCESS_ADMINDUK = "process_adminduk"  # Disdukcapil: verify, return, issue documents
+    SUBMIT_SCHOOL_REQUESTS = "submit_school_requests"  # Duta Adminduk: a school's collective request
+    PLAN_OUTREACH = "plan_outreach"  # the mobile unit's plan from per-desa gaps (aggregates)
 
 
 # Capabilities that never reach a child's personal data: roles without personal data may hold them.
@@ -58,8 +63,12 @@ FACILITY_CAPABILITIES = frozenset(
         Capability.PRAP_REVIEW,
         Capability.PRAP_MANAGE_STANDARD,
         Capability.RECORD_CHILD_VOICE,
+        Capability.PLAN_OUTREACH,
     }
 )
+# Capabilities over records the user made themselves (a birth operator's own declarations), not
+# over the registry: a role without personal data may hold them.
+OWN_RECORD_CAPABILITIES = frozenset({Capability.DECLARE_BIRTHS})
 
 
 class AreaScope(StrEnum):
@@ -135,7 +144,15 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=frozenset({Source.SIAK}),
             export_sources=frozenset({Source.SIAK}),
             capabilities=frozenset(
-                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.REVEAL_NIK, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.EXPORT_CHILDREN,
+                    _C.REVEAL_NIK,
+                    _C.VIEW_AGGREGATES,
+                    _C.HANDLE_REFERRALS,
+                    _C.PROCESS_ADMINDUK,
+                    _C.PLAN_OUTREACH,
+                }
             ),
             why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
         ),
@@ -154,7 +171,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.SIAK, Source.DAPODIK}),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.HANDLE_REFERRALS}),
+            capabilities=frozenset({_C.VIEW_CHILDREN, _C.HANDLE_REFERRALS, _C.SUBMIT_SCHOOL_REQUESTS}),
             why="siswa tanpa dokumen kependudukan / students without documents",
         ),
         RolePolicy(
@@ -180,7 +197,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.PRAP_REVIEW}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.PRAP_REVIEW, _C.PLAN_OUTREACH}),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
         ),
         RolePolicy(
@@ -188,7 +205,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.DECLARE_BIRTHS}),
             why="melaporkan kelahiran (alur adminduk) / declares births (adminduk workflow)",
         ),
         RolePolicy(

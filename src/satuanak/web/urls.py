@@ -2,13 +2,14 @@ from django.urls import path
 
 from satuanak.access.decorators import public_view
 from satuanak.web import (
+    adminduk_views,
+    applications_views,
     audit_views,
     children,
     gesit_views,
     imports_views,
-    linkage_views,
-    adminduk_views,
     jempol_views,
+    linkage_views,
     prap_views,
     programme_views,
     referral_views,
@@ -45,4 +46,5 @@ urlpatterns = [
     *prap_views.urlpatterns,
     *adminduk_views.urlpatterns,
     *jempol_views.urlpatterns,
+    *applications_views.urlpatterns,
 ]

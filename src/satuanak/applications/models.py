@@ -1,0 +1,3 @@
+"""Online adminduk applications and schools' collective requests (issue 10)."""
+
+from __future__ import annotations
