@@ -64,20 +64,27 @@ def _in_area(user: Any, child: Child) -> bool:
     return user.area_desa.filter(pk=child.desa_id).exists()
 
 
-def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: dict[str, int]) -> str:
+def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: dict[str, Any]) -> str:
     url = (
         route.replace("<int:child_id>", str(child.pk))
         .replace("<int:batch_id>", str(batch.pk))
         .replace("<int:pair_id>", str(pair.pk))
     )
+    if route.startswith("adminduk/"):  # a declaration's attachment, not a referral's
+        url = url.replace("<int:attachment_id>", str(work["adminduk_attachment_id"]))
     for key, value in work.items():
         url = url.replace(f"<int:{key}>", str(value))
-    return "/" + url
+    return "/" + url.replace("<str:kind>", "akta").replace("<str:tracking_code>", str(work["tracking_code"]))
 
 
 # Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
+    "declaration_id",
+    "request_id",
+    "application_id",
+    "school_file_id",
+    "application_file_id",
     "referral_id",
     "attachment_id",
     "baas_id",
@@ -87,7 +94,10 @@ WORK_PARAMS = (
     "evidence_id",
 )
 VIOLENCE_AUTHOR = "pkm_sungai_duri"
-POST_ONLY = ("nik-reveal", "logout", "linkage-start", "referral-status")
+BLANK_FORMS = ("adminduk-declaration-new",)
+# POST-only routes that change something: a GET gets 405 (the first ones are posted to below).
+GET_405 = ("referral-status", "adminduk-declaration-resubmit", "adminduk-review-action", "applications-api")
+POST_ONLY = ("nik-reveal", "logout", "linkage-start", *GET_405)
 
 
 @pytest.fixture
@@ -127,7 +137,7 @@ def review_pair(db: None) -> ReviewPair:
 @pytest.fixture
 def work(
     children: dict[str, Child], personas: dict[str, Any], settings: Any, tmp_path: Any
-) -> list[dict[str, int]]:
+) -> list[dict[str, Any]]:
     """A BAAS with child A assigned, a posyandu of its desa, an ordinary referral of child A with
     an attachment and a violence-related one (two sets of ids: every object route is walked
     with each)."""
@@ -188,7 +198,16 @@ def work(
     certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
     evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
     assert evidence is not None
+    declaration = _declaration(personas["bidan_rsud"], a)
+    school_request, application = _applications(personas["duta_sekolah"], a)
     common = {
+        "request_id": school_request.pk,
+        "school_file_id": school_request.students.get().attachments.get().pk,
+        "application_id": application.pk,
+        "application_file_id": application.attachments.first().pk,
+        "tracking_code": application.code_display,
+        "declaration_id": declaration.pk,
+        "adminduk_attachment_id": declaration.attachments.get().pk,
         "baas_id": baas.pk,
         "assignment_id": assignment.pk,
         "posyandu_id": posyandu.pk,
@@ -201,6 +220,90 @@ def work(
         for r in (ordinary, secret)
         if isinstance(r, Referral)
     ]
+
+
+def _applications(ambassador: Any, child: Child) -> tuple[Any, Any]:
+    """A school's collective request (child A, received, with its birth letter) and an online
+    application from the public form."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from satuanak.applications.models import SchoolRequest, SchoolRequestAttachment, SchoolRequestStudent
+    from satuanak.applications.services import application_create
+    from satuanak.common.uploads import CheckedFile, store
+
+    pdf = b"%PDF-1.4\n% dokumen\n"
+    request = SchoolRequest.objects.create(
+        school=ambassador.agency.school, created_by=ambassador, state="submitted", submitted_at=timezone.now()
+    )
+    student = SchoolRequestStudent.objects.create(
+        request=request, child=child, wants_akta=True, state="received"
+    )
+    item = CheckedFile("surat.pdf", pdf, "application/pdf", ".pdf", "1" * 64)
+    SchoolRequestAttachment.objects.create(
+        student=student,
+        kind="birth_letter",
+        stored_name=store(item, folder="applications"),
+        original_name=item.original_name,
+        content_type=item.content_type,
+        size_bytes=len(pdf),
+        sha256=item.sha256,
+        uploaded_by=ambassador,
+    )
+    assert child.desa is not None
+    application = application_create(
+        channel="web",
+        applicant_name="Ibu Pemohon",
+        applicant_phone="081234567890",
+        child_name="RAHASIA-PEMOHON",
+        child_sex="P",
+        child_birth_date=date(2023, 1, 1),
+        mother_name="Siti Pemohon",
+        desa_code=child.desa.code,
+        requested=["akta"],
+        attachments=[
+            (kind, SimpleUploadedFile(f"{kind}.pdf", pdf))
+            for kind in ("birth_letter", "kk_copy", "parent_id")
+        ],
+    )
+    return request, application
+
+
+def _declaration(operator: Any, child: Child) -> Any:
+    """A submitted 3-in-1 birth declaration of the RSUD's birth operator, with its birth letter."""
+    from satuanak.adminduk.models import BirthDeclaration, DeclarationAttachment
+    from satuanak.common.uploads import CheckedFile, store
+
+    pdf = b"%PDF-1.4\n% surat keterangan lahir\n"
+    assert child.desa is not None
+    declaration = BirthDeclaration.objects.create(
+        facility=operator.agency.health_facility,
+        agency=operator.agency,
+        baby_name="RAHASIA-BAYI",
+        baby_sex="P",
+        birth_at=timezone.now() - timedelta(days=2),
+        birth_place="Bengkayang",
+        weight_g=3100,
+        length_cm=49,
+        mother_nik="6107015004950002",
+        mother_name="RAHASIA-IBU",
+        desa=child.desa,
+        tracking_code="UJIKODE2",
+        submitted_at=timezone.now(),
+        due_on=timezone.localdate() + timedelta(days=3),
+        created_by=operator,
+    )
+    item = CheckedFile("surat.pdf", pdf, "application/pdf", ".pdf", "0" * 64)
+    DeclarationAttachment.objects.create(
+        declaration=declaration,
+        kind="birth_letter",
+        stored_name=store(item, folder="adminduk"),
+        original_name=item.original_name,
+        content_type=item.content_type,
+        size_bytes=len(pdf),
+        sha256=item.sha256,
+        uploaded_by=operator,
+    )
+    return declaration
 
 
 @pytest.fixture
@@ -249,7 +352,7 @@ def test_every_route_as_every_role(
     children: dict[str, Child],
     batches: list[ImportBatch],
     review_pair: ReviewPair,
-    work: list[dict[str, int]],
+    work: list[dict[str, Any]],
 ) -> None:
     user = None if persona_name == ANONYMOUS else personas[persona_name]
     client = _client_for(user)
@@ -269,7 +372,7 @@ def test_every_route_as_every_role(
         for child, batch, objects in targets:
             url = _url(route, child, batch, review_pair, objects)
             before = AuditEvent.objects.count()
-            if name.endswith(POST_ONLY) and not name.endswith("referral-status"):
+            if name.endswith(POST_ONLY) and not name.endswith(GET_405):
                 response = client.post(url, {"tujuan": "uji akses"})
             else:
                 response = client.get(url, {"tujuan": "uji akses"})
@@ -314,7 +417,7 @@ def test_every_route_as_every_role(
                 assert status == 302, (persona_name, name, status)
                 assert AuditEvent.objects.filter(actor=user, action=AuditAction.LINKAGE_RUN).exists()
                 continue
-            if name.endswith("referral-status"):  # POST only: a GET changes nothing
+            if name.endswith(GET_405):  # POST only: a GET changes nothing
                 assert status == 405, (persona_name, name, status)
                 continue
             if any(f"<int:{k}>" in route for k in WORK_PARAMS):
@@ -323,7 +426,7 @@ def test_every_route_as_every_role(
                     continue
                 # The violence-related referral: its author and protection officers only.
                 reads_violence = user.role == "protection_officer" or user.username == VIOLENCE_AUTHOR
-                if objects is work[1] and ("referral_id" in route or "attachment_id" in route):
+                if objects is work[1] and route.startswith("rujukan/"):
                     assert reads_violence, (persona_name, name, "violence referral shown")
                 if response.get("Content-Type", "").startswith("text/html"):
                     page = response.content.decode()
@@ -344,6 +447,8 @@ def test_every_route_as_every_role(
                 ).exists()
                 continue
             assert status == 200, (persona_name, name, status)
+            if name.endswith(BLANK_FORMS):
+                continue  # an empty form shows no one's data: nothing to audit until it is sent
             assert AuditEvent.objects.count() > before, (persona_name, name, "a look without an audit entry")
             if not response.get("Content-Type", "").startswith(("text/", "application/json")):
                 continue  # a spreadsheet (template, report): no page text to check

@@ -1,6 +1,7 @@
 """`satuanak demo_programmes`: a running GESIT programme and cross-agency referrals in two
 kecamatan of the synthetic district, and every puskesmas somewhere on its way to child-friendly
-(PRAP) status, entered through the same services the pages use."""
+(PRAP) status, 3-in-1 birth declarations in every state and the mobile unit's plan for the next
+quarter, entered through the same services the pages use."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from satuanak.adminduk.demo import adminduk_demo_load
+from satuanak.applications.demo import applications_demo_load
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
+from satuanak.jempol.demo import jempol_demo_load
 from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
 
@@ -34,6 +38,14 @@ class Command(BaseCommand):
         gesit = gesit_demo_load(reference_date=when, kecamatan_codes=KECAMATAN)
         referrals = referrals_demo_load(reference_date=when, kecamatan_codes=KECAMATAN)
         prap = prap_demo_load(reference_date=when)
+        adminduk = adminduk_demo_load(reference_date=when)
+        jempol = jempol_demo_load(reference_date=when)
+        applications = applications_demo_load(reference_date=when)
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
         self.stdout.write("PRAP: " + ", ".join(f"{k} {v}" for k, v in prap.items()))
+        self.stdout.write("3-in-1: " + ", ".join(f"{k} {v}" for k, v in adminduk.items()))
+        self.stdout.write("Jempol: " + ", ".join(f"{k} {v}" for k, v in jempol.items()))
+        self.stdout.write(
+            "Permohonan / applications: " + ", ".join(f"{k} {v}" for k, v in applications.items())
+        )
