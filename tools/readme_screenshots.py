@@ -72,6 +72,9 @@ PROGRAMME_SHOTS = (
     "prap",
     "prap-review",
     "prap-checklist",
+    "jempol",
+    "adminduk-queue",
+    "tracking",
 )
 
 
@@ -131,6 +134,16 @@ def _programme_pages(page: Page, base: str, ids: dict[str, int]) -> None:
     if ids["prap_submitted"]:
         page.goto(f"{base}/prap/tinjau/{ids['prap_submitted']}/")
         page.screenshot(path=str(OUT / "prap-review.png"), full_page=True)
+    page.context.clear_cookies()
+    _login(page, base, "dukcapil")
+    page.goto(base + "/jempol/?triwulan=2025Q1&hari=12")
+    page.wait_for_timeout(1500)  # the plan's markers
+    page.screenshot(path=str(OUT / "jempol.png"), full_page=True)
+    page.goto(base + "/adminduk/verifikasi/")
+    page.screenshot(path=str(OUT / "adminduk-queue.png"), full_page=True)
+    page.context.clear_cookies()
+    page.goto(base + "/lacak/?kode=ABCD2345")
+    page.screenshot(path=str(OUT / "tracking.png"), full_page=True)
     if ids["prap_own"]:
         page.context.clear_cookies()
         _login(page, base, "pkm_sungai_duri")
