@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "satuanak.adminduk",
     "satuanak.jempol",
     "satuanak.applications",
+    "satuanak.kla",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

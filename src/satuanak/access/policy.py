@@ -53,6 +53,9 @@ class Capability(StrEnum):
     PROCESS_ADMINDUK = "process_adminduk"  # Disdukcapil: verify, return, issue documents
     SUBMIT_SCHOOL_REQUESTS = "submit_school_requests"  # Duta Adminduk: a school's collective request
     PLAN_OUTREACH = "plan_outreach"  # the mobile unit's plan from per-desa gaps (aggregates)
+    # KLA evaluation (aggregates only).
+    KLA_MANAGE = "kla_manage"  # the task force: edit the indicator set and weights, publish a version
+    KLA_ENTER_VALUES = "kla_enter_values"  # a responsible agency enters an indicator's value with evidence
 
 
 # Capabilities that never reach a child's personal data: roles without personal data may hold them.
@@ -64,6 +67,8 @@ FACILITY_CAPABILITIES = frozenset(
         Capability.PRAP_MANAGE_STANDARD,
         Capability.RECORD_CHILD_VOICE,
         Capability.PLAN_OUTREACH,
+        Capability.KLA_MANAGE,
+        Capability.KLA_ENTER_VALUES,
     }
 )
 # Capabilities over records the user made themselves (a birth operator's own declarations), not
@@ -127,7 +132,8 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.DISTRICT,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=_HEALTH_CAPABILITIES | {Capability.PRAP_REVIEW, Capability.PRAP_MANAGE_STANDARD},
+            capabilities=_HEALTH_CAPABILITIES
+            | {Capability.PRAP_REVIEW, Capability.PRAP_MANAGE_STANDARD, Capability.KLA_ENTER_VALUES},
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
         RolePolicy(
@@ -152,6 +158,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.HANDLE_REFERRALS,
                     _C.PROCESS_ADMINDUK,
                     _C.PLAN_OUTREACH,
+                    _C.KLA_ENTER_VALUES,
                 }
             ),
             why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
@@ -187,6 +194,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.VIEW_AGGREGATES,
                     _C.RUN_IMPORTS,
                     _C.HANDLE_REFERRALS,
+                    _C.KLA_ENTER_VALUES,
                 }
             ),
             why="kasus kekerasan dan rujukan / violence cases and referrals",
@@ -197,7 +205,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.PRAP_REVIEW, _C.PLAN_OUTREACH}),
+            capabilities=frozenset(
+                {_C.VIEW_AGGREGATES, _C.PRAP_REVIEW, _C.PLAN_OUTREACH, _C.KLA_MANAGE, _C.KLA_ENTER_VALUES}
+            ),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
         ),
         RolePolicy(

@@ -9,6 +9,7 @@ from satuanak.web import (
     gesit_views,
     imports_views,
     jempol_views,
+    kla_views,
     linkage_views,
     prap_views,
     programme_views,
@@ -47,4 +48,5 @@ urlpatterns = [
     *adminduk_views.urlpatterns,
     *jempol_views.urlpatterns,
     *applications_views.urlpatterns,
+    *kla_views.urlpatterns,
 ]
