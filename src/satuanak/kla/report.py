@@ -47,7 +47,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("trends", "Tren indikator", "Indicator trends"),
     ("maps", "Peta indikator kunci", "Maps of key indicators"),
     ("hotspots", "Desa titik panas", "Hotspot desa"),
-    ("programmes", "Hasil program (GESIT, PRAP, adminduk)", "Programme results (GESIT, PRAP, adminduk)"),
+    ("programmes", "Hasil program (GESIT, PRAP, adminduk)", "Programme results"),
     ("referrals", "Rujukan terlambat", "Overdue referrals"),
 )
 
@@ -175,7 +175,7 @@ class ProgrammeRow:
 
 @dataclass(frozen=True)
 class GesitSummary:
-    baas: int  # BAAS registered by the quarter's end
+    baas: int  # BAAS with an assignment running on some day of the quarter
     assignments_in_quarter: int  # confirmed assignments that ran on some day of the quarter
     running_at_end: int
     completed_in_quarter: int  # ran their 100 days, ending in the quarter
@@ -454,21 +454,22 @@ def _programmes(quarter: str, end: date) -> tuple[ProgrammeRow, ...]:
 
 
 def _gesit(start: date, end: date) -> GesitSummary:
-    from satuanak.gesit.models import Baas, BaasAssignment, PmtDelivery
+    """From the programme's own dates (start, planned end, the day an assignment was stopped,
+    delivery days): the records' timestamps are when someone typed them, not when they happened.
+    Proposed assignments are left out (they have not run)."""
+    from satuanak.gesit.models import BaasAssignment, PmtDelivery
 
-    cutoff = _cutoff(end)
-    baas = Baas.objects.filter(created_at__lt=cutoff).count()
-    confirmed = list(
-        BaasAssignment.objects.filter(confirmed_at__lt=cutoff, start_date__lte=end).values_list(
-            "start_date", "end_date", "ended_on", "ended_at"
-        )
-    )
+    rows = BaasAssignment.objects.filter(
+        status__in=[BaasAssignment.Status.CONFIRMED, BaasAssignment.Status.ENDED], start_date__lte=end
+    ).values_list("baas_id", "end_date", "ended_on")
+    active: set[int] = set()
     in_quarter = running = completed = ended_early = 0
-    for _start, planned_end, ended_on, ended_at in confirmed:
-        stopped = ended_on if ended_on is not None and ended_at is not None and ended_at < cutoff else None
+    for baas_id, planned_end, ended_on in rows:
+        stopped = ended_on if ended_on is not None and ended_on <= end else None
         last = min(planned_end, stopped) if stopped else planned_end
         if last >= start:
             in_quarter += 1
+            active.add(baas_id)
         if last >= end:
             running += 1
         if stopped is not None and stopped < planned_end:
@@ -477,9 +478,9 @@ def _gesit(start: date, end: date) -> GesitSummary:
         elif start <= planned_end <= end:
             completed += 1
     deliveries = PmtDelivery.objects.filter(
-        delivered_on__gte=start, delivered_on__lte=end, created_at__lt=cutoff
+        delivered_on__gte=start, delivered_on__lte=end, assignment__status__in=["confirmed", "ended"]
     ).count()
-    return GesitSummary(baas, in_quarter, running, completed, ended_early, deliveries)
+    return GesitSummary(len(active), in_quarter, running, completed, ended_early, deliveries)
 
 
 def _prap(end: date) -> PrapSummary:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from satuanak.common import clock
 from satuanak.kla.report import SECTIONS, IndicatorMap, KlaReport, small
 
 # WeasyPrint and fontTools log every font subset and CSS property they skip: not for our logs.
@@ -208,6 +208,7 @@ def report_context(report: KlaReport) -> dict[str, Any]:
                 "waiting": small(p.waiting),
                 "overdue": small(p.overdue),
                 "coverage": _pct(p.covered / p.target, 0) if p.target else "-",
+                "dz": "-" if p.mean_z_change is None else f"{p.mean_z_change:+.2f}",
             }
             for p in report.programmes
         ],
@@ -219,12 +220,25 @@ def report_context(report: KlaReport) -> dict[str, Any]:
                 "share": _pct(a.share, 0),
                 "issued": small(a.issued),
                 "within": small(a.within_target),
+                "median": "-" if a.median_days is None else f"{a.median_days:.1f}",
             }
             for a in report.adminduk.rows
         ],
         "referrals": [{"r": r, "overdue": small(r.overdue)} for r in report.referrals],
         "referrals_total": small(sum(r.overdue for r in report.referrals)),
-        "made_at": timezone.localtime().strftime("%Y-%m-%d"),
+        "roadmap": [
+            {
+                **{f: getattr(k, f) for f in ("phase", "due", "name_id", "name_en", "met", "source")},
+                "target_text": _fmt_value(float(k.target), k.unit)
+                if isinstance(k.target, int | float)
+                else k.target,
+                "actual_text": _fmt_value(float(k.actual), k.unit)
+                if isinstance(k.actual, int | float)
+                else "-",
+            }
+            for k in report.roadmap
+        ],
+        "made_at": clock.today().isoformat(),
     }
 
 
