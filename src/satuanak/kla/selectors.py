@@ -198,7 +198,7 @@ def _prap_share(period: str) -> IndicatorValue | None:
 
     last = period_bounds(period)[1]
     certified, total = prap_certified_on(last)
-    if total == 0 or not Assessment.objects.filter(started_at__date__lte=last).exists():  # PRAP not used yet
+    if total == 0 or not Assessment.objects.exists():  # PRAP not used yet
         return None
     return IndicatorValue("", _pct(certified, total), certified, total, last, scoring.SOURCE_PLATFORM, "prap")
 
@@ -317,7 +317,7 @@ def _gesit_share(period: str) -> IndicatorValue | None:
 
     last = period_bounds(period)[1]
     reached, total = gesit_kecamatan_on(last)
-    if total == 0 or not Baas.objects.filter(created_at__date__lte=last).exists():  # GESIT not used yet
+    if total == 0 or not Baas.objects.exists():  # GESIT not used yet
         return None
     return IndicatorValue("", _pct(reached, total), reached, total, last, scoring.SOURCE_PLATFORM, "gesit")
 
