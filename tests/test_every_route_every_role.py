@@ -74,6 +74,7 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
         url = url.replace("<int:attachment_id>", str(work["adminduk_attachment_id"]))
     for key, value in work.items():
         url = url.replace(f"<int:{key}>", str(value))
+    url = url.replace("<str:quarter>", "2024Q4").replace("<str:fmt>", "pdf")
     return "/" + url.replace("<str:kind>", "akta").replace("<str:tracking_code>", str(work["tracking_code"]))
 
 
@@ -198,6 +199,9 @@ def work(
     certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
     evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
     assert evidence is not None
+    from satuanak.kla.services import kla_indicators_load
+
+    kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
     school_request, application = _applications(personas["duta_sekolah"], a)
     common = {

@@ -169,7 +169,13 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=frozenset({Source.SIAK, Source.DAPODIK}),
             export_sources=frozenset({Source.SIAK, Source.DAPODIK}),
             capabilities=frozenset(
-                {_C.VIEW_CHILDREN, _C.EXPORT_CHILDREN, _C.VIEW_AGGREGATES, _C.HANDLE_REFERRALS}
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.EXPORT_CHILDREN,
+                    _C.VIEW_AGGREGATES,
+                    _C.HANDLE_REFERRALS,
+                    _C.KLA_ENTER_VALUES,
+                }
             ),
             why="anak tidak sekolah / out-of-school children",
         ),

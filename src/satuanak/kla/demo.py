@@ -57,7 +57,10 @@ def kla_demo_load(*, reference_date: date) -> dict[str, Any]:
     users = {
         u.username: u for u in get_user_model().objects.filter(username__in=["bappeda", "dinkes", "ppa"])
     }
-    now = previous_period(period_of(reference_date))
+    # The reference date's quarter when it is over (the demo's 2024-12-31 closes 2024Q4), else
+    # the last full quarter: values are entered for quarters that have ended.
+    current = period_of(reference_date)
+    now = current if reference_date == period_bounds(current)[1] else previous_period(current)
     before = previous_period(now)
     counts: dict[str, Any] = {"periods": f"{before},{now}", "values": 0, "evidence": 0}
     for code, (username, value_now, value_before, fraction, note) in DEMO_VALUES.items():

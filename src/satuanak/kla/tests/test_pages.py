@@ -40,7 +40,11 @@ def _client(user: Any) -> Client:
         ("/kla/what-if/", ["publik", "bappeda"], ["kader_sungai_duri"]),
         ("/kla/peta-jalan/", ["publik", "dukcapil"], ["kader_sungai_duri"]),
         ("/kla/indikator/", ["bappeda", "steward"], ["dinkes", "publik", "ppa"]),
-        ("/kla/nilai/", ["dinkes", "dukcapil", "ppa", "bappeda", "steward"], ["publik", "disdikbud"]),
+        (
+            "/kla/nilai/",
+            ["dinkes", "dukcapil", "disdikbud", "ppa", "bappeda", "steward"],
+            ["publik", "kader_sungai_duri"],
+        ),
     ],
 )
 def test_pages_by_role(url: str, allowed: list[str], denied: list[str], kla_set: IndicatorSet,

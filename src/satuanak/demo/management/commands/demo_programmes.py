@@ -15,6 +15,7 @@ from satuanak.applications.demo import applications_demo_load
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
 from satuanak.jempol.demo import jempol_demo_load
+from satuanak.kla.demo import kla_demo_load
 from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         adminduk = adminduk_demo_load(reference_date=when)
         jempol = jempol_demo_load(reference_date=when)
         applications = applications_demo_load(reference_date=when)
+        kla = kla_demo_load(reference_date=when)
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
         self.stdout.write("PRAP: " + ", ".join(f"{k} {v}" for k, v in prap.items()))
@@ -49,3 +51,4 @@ class Command(BaseCommand):
         self.stdout.write(
             "Permohonan / applications: " + ", ".join(f"{k} {v}" for k, v in applications.items())
         )
+        self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
