@@ -255,6 +255,7 @@ def report_pdf(report: KlaReport) -> bytes:
     from weasyprint import HTML
 
     html = HTML(string=report_html(report), url_fetcher=_no_network, base_url="/")
-    out = html.write_pdf()
-    assert out is not None
+    out = html.write_pdf()  # bytes when no target is given
+    if out is None:
+        raise RuntimeError("WeasyPrint wrote no PDF / no PDF was produced")
     return bytes(out)
