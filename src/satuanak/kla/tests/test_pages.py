@@ -68,6 +68,7 @@ def test_scorecard_shows_total_category_gap_and_audits(
     card = kla_scorecard(period=P)
     assert _shown(page, "kla-total") == pytest.approx(card.total, abs=0.005)
     assert "Belum KLA" in page and _shown(page, "kla-gap") == pytest.approx(card.gap_to_utama, abs=0.005)
+    assert f'href="/kla/laporan/{P}.pdf"' in page  # the quarter's report, one click away
     assert (
         AuditEvent.objects.filter(subject_type="kla_scorecard", action=AuditAction.CHILD_LIST_VIEWED).count()
         == before + 1
