@@ -39,7 +39,7 @@ from satuanak.applications.models import (
 )
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
-from satuanak.common import clock, uploads
+from satuanak.common import clock, throttle, uploads
 from satuanak.core.nik import Nik, NikError
 from satuanak.facilities.models import School
 from satuanak.persons.models import Child, ChildRecord
@@ -949,33 +949,20 @@ def application_process(
 # --- throttles of the public endpoints (per client address, Django's cache) ------------------
 
 
-def _count(key: str) -> int:
-    return int(cache.get(key, 0))
-
-
-def _hit(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
 def lookup_blocked(ip: str | None) -> bool:
-    return _count(f"applications:unknown:{ip or '-'}") >= LOOKUP_UNKNOWN_LIMIT
+    return throttle.hits(f"applications:unknown:{ip or '-'}") >= LOOKUP_UNKNOWN_LIMIT
 
 
 def lookup_unknown_record(ip: str | None) -> None:
-    _hit(f"applications:unknown:{ip or '-'}", LOOKUP_WINDOW_SECONDS)
+    throttle.hit(f"applications:unknown:{ip or '-'}", LOOKUP_WINDOW_SECONDS)
 
 
 def create_blocked(ip: str | None) -> bool:
-    return _count(f"applications:create:{ip or '-'}") >= CREATE_LIMIT
+    return throttle.hits(f"applications:create:{ip or '-'}") >= CREATE_LIMIT
 
 
 def create_record(ip: str | None) -> None:
-    _hit(f"applications:create:{ip or '-'}", CREATE_WINDOW_SECONDS)
+    throttle.hit(f"applications:create:{ip or '-'}", CREATE_WINDOW_SECONDS)
 
 
 def refusal_log_once(*, ip: str | None, what: str, request: Any = None) -> None:

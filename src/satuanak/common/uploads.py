@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 
 # (magic bytes, content type, file extension)
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -26,6 +27,7 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
+EXTENSIONS = {content_type: ext for _magic, content_type, ext in SIGNATURES}
 
 
 class UploadError(ValueError):
@@ -111,3 +113,25 @@ def store(item: CheckedFile, *, folder: str) -> str:
 
 def stored_path(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
+
+
+def file_response(
+    *, stored_name: str, content_type: str, original_name: str, inline: bool = False
+) -> FileResponse:
+    """A stored file for download (or, `inline`, an image preview); the caller has checked scope
+    and audited. The name ends with what the bytes are (a PNG called x.pdf downloads as x.pdf.png),
+    and the file is never cached, sniffed into another type, or allowed to run anything."""
+    stored = stored_path(stored_name)
+    if not stored.is_file():
+        raise Http404("Berkas tidak ada di penyimpanan / file missing from storage")
+    ext = EXTENSIONS[content_type]
+    name = original_name
+    if not name.lower().endswith((ext, ".jpeg") if ext == ".jpg" else ext):
+        name += ext
+    response = FileResponse(
+        stored.open("rb"), content_type=content_type, as_attachment=not inline, filename=name
+    )
+    response["Cache-Control"] = "no-store"  # personal data must not sit in a shared cache
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,7 +49,7 @@ from satuanak.adminduk.services import (
 )
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record, client_ip
-from satuanak.common import clock, uploads
+from satuanak.common import clock, throttle, uploads
 from satuanak.regions.models import Desa
 
 LIST_LIMIT = 200
@@ -278,17 +277,9 @@ def declaration_resubmit_view(request: HttpRequest, declaration_id: int) -> Http
 
 
 def _attachment_response(item: DeclarationAttachment) -> FileResponse:
-    stored = uploads.stored_path(item.stored_name)
-    if not stored.is_file():
-        raise Http404("Berkas lampiran tidak ada di penyimpanan / attachment file missing from storage")
-    ext = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[item.content_type]
-    name = item.original_name if item.original_name.lower().endswith(ext) else item.original_name + ext
-    response = FileResponse(
-        stored.open("rb"), content_type=item.content_type, as_attachment=True, filename=name
+    return uploads.file_response(
+        stored_name=item.stored_name, content_type=item.content_type, original_name=item.original_name
     )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _document_response(request: HttpRequest, declaration: BirthDeclaration, kind: str) -> HttpResponse:
@@ -447,18 +438,9 @@ def _tracking_key(request: HttpRequest, what: str) -> str:
     return f"adminduk:lacak:{what}:{client_ip(request) or 'unknown'}"
 
 
-def _count(key: str) -> int:
-    cache.add(key, 0, timeout=TRACKING_WINDOW_SECONDS)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=TRACKING_WINDOW_SECONDS)
-        return 1
-
-
 def _throttled(request: HttpRequest) -> bool:
-    misses = cache.get(_tracking_key(request, "miss"), 0)
-    lookups = cache.get(_tracking_key(request, "lookup"), 0)
+    misses = throttle.hits(_tracking_key(request, "miss"))
+    lookups = throttle.hits(_tracking_key(request, "lookup"))
     return misses >= TRACKING_MAX_MISSES or lookups >= TRACKING_MAX_LOOKUPS
 
 
@@ -481,11 +463,11 @@ def tracking(request: HttpRequest) -> HttpResponse:
         response = render(request, "web/adminduk/tracking.html", context, status=429)
         response["Retry-After"] = str(TRACKING_WINDOW_SECONDS)
         return response
-    _count(_tracking_key(request, "lookup"))
+    throttle.hit(_tracking_key(request, "lookup"), TRACKING_WINDOW_SECONDS)
     code = s.tracking_code_normalise(raw)
     result = tracking_status(code) if code else None
     if result is None:
-        _count(_tracking_key(request, "miss"))
+        throttle.hit(_tracking_key(request, "miss"), TRACKING_WINDOW_SECONDS)
         context["error"] = "Kode tidak ditemukan. / Code not found."
         return render(request, "web/adminduk/tracking.html", context, status=404)
     context["result"] = result

@@ -83,7 +83,6 @@ FORM_FIELDS = (
     "desa_code",
 )
 API_CHANNELS = ("api", "village_website", "whatsapp")
-CONTENT_EXT = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
 
 def _denied(request: HttpRequest, subject_type: str, subject_id: int) -> Http404:
@@ -99,8 +98,7 @@ def _denied(request: HttpRequest, subject_type: str, subject_id: int) -> Http404
 
 
 def _file_response(request: HttpRequest, item: Any, subject_type: str) -> FileResponse:
-    stored = uploads.stored_path(item.stored_name)
-    if not stored.is_file():
+    if not uploads.stored_path(item.stored_name).is_file():
         raise Http404("Berkas tidak ada di penyimpanan / file missing from storage")
     audit_record(
         action=AuditAction.FILE_DOWNLOADED,
@@ -110,16 +108,9 @@ def _file_response(request: HttpRequest, item: Any, subject_type: str) -> FileRe
         subject_id=item.pk,
         detail={"sha256": item.sha256, "kind": item.kind},
     )
-    ext = CONTENT_EXT[item.content_type]
-    name = item.original_name
-    if not name.lower().endswith((ext, ".jpeg") if ext == ".jpg" else ext):
-        name += ext
-    response = FileResponse(
-        stored.open("rb"), content_type=item.content_type, as_attachment=True, filename=name
+    return uploads.file_response(
+        stored_name=item.stored_name, content_type=item.content_type, original_name=item.original_name
     )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _tagged_files(request: HttpRequest) -> list[tuple[str, Any]]:

@@ -432,11 +432,12 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
         detail={"code": ev.entered_value.code, "period": ev.entered_value.period},
     )
     inline = request.GET.get("lihat") == "1" and ev.content_type in uploads.IMAGE_TYPES
-    response = FileResponse(
-        target.open("rb"), content_type=ev.content_type, as_attachment=not inline, filename=ev.original_name
+    return uploads.file_response(
+        stored_name=ev.stored_name,
+        content_type=ev.content_type,
+        original_name=ev.original_name,
+        inline=inline,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @personal_data_view(Capability.VIEW_AGGREGATES)

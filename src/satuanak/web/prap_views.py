@@ -27,7 +27,7 @@ from satuanak.access.decorators import personal_data_view, public_view
 from satuanak.access.policy import Capability, role_can
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
-from satuanak.common import clock
+from satuanak.common import clock, uploads
 from satuanak.facilities.models import HealthFacility
 from satuanak.prap import selectors as sel
 from satuanak.prap import states as s
@@ -329,14 +329,9 @@ def prap_review(request: HttpRequest, facility_id: int) -> HttpResponse:
 
 
 def _evidence_response(request: HttpRequest, item: Evidence) -> FileResponse:
-    stored = evidence_path(item)
-    if not stored.is_file():
+    if not evidence_path(item).is_file():  # no audit entry for a file that is not there
         raise Http404("Berkas bukti tidak ada di penyimpanan / evidence file missing from storage")
     inline = request.GET.get("lihat") == "1" and item.is_image  # a preview: images only
-    ext = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[item.content_type]
-    name = item.original_name
-    if not name.lower().endswith((ext, ".jpeg") if ext == ".jpg" else ext):
-        name += ext  # the name says what the bytes are
     audit_record(
         action=AuditAction.FILE_DOWNLOADED,
         actor=request.user,
@@ -345,13 +340,12 @@ def _evidence_response(request: HttpRequest, item: Evidence) -> FileResponse:
         subject_id=item.pk,
         detail={"facility": item.assessment_item.assessment.facility_id, "preview": inline},
     )
-    response = FileResponse(
-        stored.open("rb"), content_type=item.content_type, as_attachment=not inline, filename=name
+    return uploads.file_response(
+        stored_name=item.stored_name,
+        content_type=item.content_type,
+        original_name=item.original_name,
+        inline=inline,
     )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
 
 
 @personal_data_view(Capability.PRAP_SELF_ASSESS)

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +21,7 @@ from satuanak.access.policy import Capability, policy_for
 from satuanak.access.selectors import access_child_by_id, children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
-from satuanak.common import clock
+from satuanak.common import clock, uploads
 from satuanak.persons.models import Child
 from satuanak.referrals import transitions as t
 from satuanak.referrals.models import DevelopmentScreening, Referral, ServiceUnit
@@ -39,7 +39,6 @@ from satuanak.referrals.selectors import (
 from satuanak.referrals.services import (
     ReferralError,
     ReferralPermissionError,
-    attachment_path,
     referral_create,
     referral_transition,
     screening_record,
@@ -210,19 +209,9 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_GET
 def referral_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     item = attachment_get(user=request.user, attachment_id=attachment_id, request=request)
-    stored = attachment_path(item)
-    if not stored.is_file():
-        raise Http404("Berkas lampiran tidak ada di penyimpanan / attachment file missing from storage")
-    ext = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[item.content_type]
-    name = item.original_name
-    if not name.lower().endswith((ext, ".jpeg") if ext == ".jpg" else ext):
-        name += ext  # the name says what the bytes are (a PNG called x.pdf downloads as x.pdf.png)
-    response = FileResponse(
-        stored.open("rb"), content_type=item.content_type, as_attachment=True, filename=name
+    return uploads.file_response(
+        stored_name=item.stored_name, content_type=item.content_type, original_name=item.original_name
     )
-    response["Cache-Control"] = "no-store"  # personal data must not sit in a shared cache
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @personal_data_view(Capability.RECORD_INTERVENTIONS)

@@ -56,3 +56,29 @@ def test_type_comes_from_the_bytes_and_the_file_is_stored_by_its_hash(settings: 
     relative = store(item, folder="bukti")
     assert relative == f"bukti/{item.sha256}.png" and (tmp_path / relative).read_bytes() == PNG
     assert store(item, folder="bukti") == relative  # the same bytes are written once
+
+
+def test_a_stored_file_is_served_uncached_unsniffed_and_named_for_its_bytes(
+    settings: Any, tmp_path: Path
+) -> None:
+    from django.http import Http404
+
+    from satuanak.common.uploads import file_response
+
+    settings.MEDIA_ROOT = tmp_path
+    item = checked_file(SimpleUploadedFile("surat.pdf", PNG), max_bytes=1024)
+    relative = store(item, folder="bukti")
+    response = file_response(
+        stored_name=relative, content_type=item.content_type, original_name=item.original_name
+    )
+    assert b"".join(response.streaming_content) == PNG  # type: ignore[arg-type]
+    assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
+    assert (
+        "surat.pdf.png" in response["Content-Disposition"] and "attachment" in response["Content-Disposition"]
+    )
+    preview = file_response(
+        stored_name=relative, content_type="image/png", original_name="x.png", inline=True
+    )
+    assert "inline" in preview["Content-Disposition"]
+    with pytest.raises(Http404):
+        file_response(stored_name="bukti/missing.png", content_type="image/png", original_name="x.png")
