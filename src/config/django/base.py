@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # only so the API's Swagger page takes its scripts from our static files, not a CDN
     "satuanak.regions",
     "satuanak.facilities",
     "satuanak.accounts",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "satuanak.jempol",
     "satuanak.applications",
     "satuanak.kla",
+    "satuanak.interop",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

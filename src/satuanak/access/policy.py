@@ -40,6 +40,8 @@ class Capability(StrEnum):
     RUN_IMPORTS = "run_imports"  # load source files, download error reports
     REVIEW_LINKAGE = "review_linkage"  # decide uncertain matches
     RECORD_INTERVENTIONS = "record_interventions"  # record PMT, visits, catch-up doses on a child
+    # Send weighings from a field app or a FHIR bundle: they go through the e-PPGBM import's checks.
+    RECORD_MEASUREMENTS = "record_measurements"
     HANDLE_REFERRALS = "handle_referrals"  # refer a child to another unit; answer referrals to one's unit
     RUN_PROGRAMMES = "run_programmes"  # GESIT: foster parents (BAAS), confirm assignments; programme reports
     VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
@@ -108,6 +110,7 @@ _HEALTH_CAPABILITIES = frozenset(
         Capability.REVEAL_NIK,
         Capability.VIEW_AGGREGATES,
         Capability.RECORD_INTERVENTIONS,
+        Capability.RECORD_MEASUREMENTS,
         Capability.HANDLE_REFERRALS,
         Capability.RUN_PROGRAMMES,
     }
@@ -229,7 +232,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=frozenset({Source.EPPGBM, Source.IMUNISASI}),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS, _C.HANDLE_REFERRALS}),
+            capabilities=frozenset(
+                {_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS, _C.RECORD_MEASUREMENTS, _C.HANDLE_REFERRALS}
+            ),
             why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",
         ),
         RolePolicy(

@@ -47,6 +47,10 @@ def audit_record(
         detail=detail or {},
     )
     if request is not None:
+        # A request made with an API token (interop/api) says so: the entry shows which token.
+        token_id = getattr(request, "satuanak_api_token_id", None)
+        if token_id is not None:
+            event.detail = {**event.detail, "api_token": token_id}
         event.ip = client_ip(request)
         event.method = request.method or ""
         event.path = request.get_full_path()[:500]

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import io
 import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from satuanak.imports import staging
 from satuanak.imports.models import ImportBatch
 from satuanak.imports.readers import RawTable, ReadError, read_table
 from satuanak.regions.models import Desa
+from satuanak.sources import ADAPTERS as ADAPTERS_BY_NAME
 from satuanak.sources import adapters_for
 from satuanak.sources.base import NON_CONTENT_FIELDS, ROW, HeaderError, SourceAdapter, ValidationResult
 from satuanak.sources.reference import ReferenceData
@@ -461,6 +463,37 @@ def import_file_run(
     """Register and run one file (the command's path; the upload page enqueues the run)."""
     batch = import_batch_create(source=source, path=path, file_name=file_name, user=user)
     return import_batch_run(batch=batch, sheet=sheet, progress=progress)
+
+
+def import_rows_run(
+    *,
+    adapter_name: str,
+    rows: Sequence[dict[str, Any]],
+    user: Any = None,
+    file_name: str,
+    progress: Progress | None = None,
+) -> list[ImportBatch]:
+    """Rows that arrived as data, not as a file (the API's measurements, a FHIR bundle's
+    observations), through the very path a file takes: written as a CSV under the format's own
+    headers, registered as a batch (kept, hashed: the same rows sent twice add nothing) and
+    validated by the same adapter. `rows` are keyed by the adapter's field names; a field an
+    adapter does not have is refused here (a programming error, not user input)."""
+    adapter = ADAPTERS_BY_NAME[adapter_name]
+    labels = {c.field: c.label for c in adapter.columns}
+    unknown = sorted({k for r in rows for k in r} - set(labels))
+    if unknown:
+        raise ValueError(f"fields not in {adapter_name}: {unknown}")
+    fields = [c.field for c in adapter.columns if any(c.field in r for r in rows)]
+    with tempfile.TemporaryDirectory(prefix="satuanak-rows-") as tmp:
+        path = Path(tmp) / "rows.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([labels[k] for k in fields])
+            for r in rows:
+                writer.writerow(["" if r.get(k) is None else str(r[k]) for k in fields])
+        return import_file_run(
+            source=adapter.source, path=path, user=user, file_name=file_name, progress=progress
+        )
 
 
 # --- the error report -------------------------------------------------------------------------------

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InteropConfig(AppConfig):
+    name = "satuanak.interop"
+    verbose_name = "Interoperabilitas: API, FHIR, DHIS2 / interoperability"
