@@ -45,6 +45,8 @@ class Capability(StrEnum):
     HANDLE_REFERRALS = "handle_referrals"  # refer a child to another unit; answer referrals to one's unit
     RUN_PROGRAMMES = "run_programmes"  # GESIT: foster parents (BAAS), confirm assignments; programme reports
     VIEW_AGGREGATES = "view_aggregates"  # counts and rates per desa (suppressed for the public)
+    # Exact per-desa counts for another government system (DHIS2): no child, but small cells unsuppressed.
+    EXPORT_AGGREGATES = "export_aggregates"
     # Child-friendly puskesmas (PRAP): about facilities, not children.
     PRAP_SELF_ASSESS = "prap_self_assess"  # fill one's own puskesmas's checklist, upload evidence, submit
     PRAP_REVIEW = "prap_review"  # verify items, certify, revoke (Dinkes, KLA task force)
@@ -64,6 +66,7 @@ class Capability(StrEnum):
 FACILITY_CAPABILITIES = frozenset(
     {
         Capability.VIEW_AGGREGATES,
+        Capability.EXPORT_AGGREGATES,
         Capability.PRAP_SELF_ASSESS,
         Capability.PRAP_REVIEW,
         Capability.PRAP_MANAGE_STANDARD,
@@ -136,7 +139,12 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=_HEALTH,
             export_sources=_HEALTH,
             capabilities=_HEALTH_CAPABILITIES
-            | {Capability.PRAP_REVIEW, Capability.PRAP_MANAGE_STANDARD, Capability.KLA_ENTER_VALUES},
+            | {
+                Capability.PRAP_REVIEW,
+                Capability.PRAP_MANAGE_STANDARD,
+                Capability.KLA_ENTER_VALUES,
+                Capability.EXPORT_AGGREGATES,
+            },
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
         RolePolicy(
@@ -215,7 +223,14 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=frozenset(),
             export_sources=frozenset(),
             capabilities=frozenset(
-                {_C.VIEW_AGGREGATES, _C.PRAP_REVIEW, _C.PLAN_OUTREACH, _C.KLA_MANAGE, _C.KLA_ENTER_VALUES}
+                {
+                    _C.VIEW_AGGREGATES,
+                    _C.EXPORT_AGGREGATES,
+                    _C.PRAP_REVIEW,
+                    _C.PLAN_OUTREACH,
+                    _C.KLA_MANAGE,
+                    _C.KLA_ENTER_VALUES,
+                }
             ),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
         ),
