@@ -24,7 +24,7 @@ from satuanak.interop.dhis2.mapping import (
     org_unit_from_rule,
 )
 
-DESA_A, DESA_B, DESA_C = "61.07.01.2001", "61.07.01.2002", "61.07.02.2001"
+DESA_A, DESA_B, DESA_C = "61.07.01.2001", "61.07.01.2004", "61.07.02.2001"
 
 
 def _mapping(**kw: object) -> Dhis2Mapping:
