@@ -17,7 +17,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo import-synthetic link-synthetic flag-synthetic programmes-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
-        pytest db reference synthetic demo-users serve bench screenshots lock clean
+        pytest db reference synthetic demo-users serve bench screenshots lock openapi clean
 
 # --- set-up -------------------------------------------------------------------------------
 $(PY):
@@ -139,6 +139,10 @@ bench: install
 # The README's screenshots from the demo's database (after `make demo` has built it).
 screenshots: install chromium
 	$(PY) tools/readme_screenshots.py
+
+# The API's description as committed (docs/api/openapi.json); a test fails when it is stale.
+openapi: install
+	$(PY) manage.py openapi_schema --out docs/api/openapi.json
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock: | $(PY)

@@ -97,8 +97,9 @@ WORK_PARAMS = (
 VIOLENCE_AUTHOR = "pkm_sungai_duri"
 BLANK_FORMS = ("adminduk-declaration-new",)
 # POST-only routes that change something: a GET gets 405 (the first ones are posted to below).
-GET_405 = ("referral-status", "adminduk-declaration-resubmit", "adminduk-review-action", "applications-api")
-POST_ONLY = ("nik-reveal", "logout", "linkage-start", *GET_405)
+API_PUBLIC = ("api-v1:openapi-json", "api-v1:openapi-view")
+GET_405 = ("referral-status", "adminduk-declaration-resubmit", "adminduk-review-action")
+POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", *GET_405)
 
 
 @pytest.fixture
@@ -201,6 +202,8 @@ def work(
     assert evidence is not None
     from satuanak.kla.services import kla_indicators_load
 
+    from satuanak.interop.tokens import token_create
+
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
     school_request, application = _applications(personas["duta_sekolah"], a)
@@ -218,6 +221,8 @@ def work(
         "facility_id": certified.facility_id,
         "evidence_id": evidence.pk,
         "assessment_id": certified.pk,
+        # The steward's API token: only the steward may revoke it (others get a 404).
+        "token_id": token_create(user=personas["steward"], name="semua rute")[0].pk,
     }
     return [
         common | {"referral_id": r.pk, "attachment_id": r.attachments.get().pk}
@@ -395,11 +400,23 @@ def test_every_route_as_every_role(
                             "personal data on a public page",
                         )
                 continue
+            if rule.kind == "api":
+                # The API takes bearer tokens only (interop/api; its own tests cover tokens): a
+                # browser session opens nothing but the description and the public endpoints.
+                assert status in (200, 401, 404, 405, 422), (name, status)
+                if status == 200:
+                    assert name in API_PUBLIC, (name, "answered a session without a token")
+                    body = response.content.decode()
+                    assert all(c.name not in body for c in children.values()), name
+                continue
             if user is None:
                 assert status == 302 and "/masuk/" in response["Location"], (name, status)
                 continue
             if rule.kind == "signed_in":
-                assert status in (200, 302), (name, status)
+                assert status in (200, 302) or (name.endswith("token-revoke") and status == 404), (
+                    name,
+                    status,
+                )
                 continue
             # personal data
             assert rule.capability is not None

@@ -1,6 +1,6 @@
 """Every view declares who may reach it; the gate middleware refuses views that do not.
 
-Three kinds of view:
+Four kinds of view:
 - `public_view`: anyone, signed in or not; must show no personal data (maps, login, health).
 - `signed_in_view`: any signed-in user; shows no personal data (their own account pages).
 - `personal_data_view(capability)`: reads personal data; the user's role must hold the
@@ -27,7 +27,7 @@ ACCESS_ATTR = "satuanak_access"
 
 @dataclass(frozen=True)
 class AccessRule:
-    kind: str  # "public" | "signed_in" | "personal"
+    kind: str  # "public" | "signed_in" | "personal" | "api"
     capability: Capability | None = None
 
 

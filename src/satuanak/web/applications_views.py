@@ -5,7 +5,8 @@
 - Disdukcapil (PROCESS_ADMINDUK): the queue of school requests and online applications, and
   the steps of each (verify, return with a reason, finish with the numbers, reject).
 - Anyone (public): the application form, the status by tracking code (state only, throttled
-  per address), and the JSON API a village website or a WhatsApp service posts to.
+  per address). The JSON API a village website or a WhatsApp service posts to is in
+  interop/api/adminduk.py; it reads its body with `api_payload` below, as the form does.
 
 Small phone pages. A user's mistake gets the form again with a bilingual message and a 400; a
 request or file the user may not see is a 404 whether it exists or not; every look at personal
@@ -20,13 +21,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from satuanak.access.decorators import personal_data_view, public_view
@@ -587,12 +587,6 @@ def application_status(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _json_error(status: int, code: str, message_id: str, message_en: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": code, "message_id": message_id, "message_en": message_en}}, status=status
-    )
-
-
 def _api_files(items: Any) -> list[tuple[str, Any]]:
     if items is None:
         return []
@@ -616,7 +610,7 @@ def _api_files(items: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _api_payload(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+def api_payload(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
     content_type = request.content_type or ""
     if content_type == "application/json":
         try:
@@ -650,72 +644,6 @@ def _api_payload(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, 
     )
 
 
-@public_view
-@csrf_exempt  # JSON clients (a village website, a WhatsApp service) carry no CSRF cookie; no session is used
-@require_http_methods(["POST"])
-def api_applications(request: HttpRequest) -> JsonResponse:
-    """POST an application: 201 {"tracking_code", "status"}; errors as
-    {"error": {"code", "message_id", "message_en"}} with a 4xx, nothing saved."""
-    ip = client_ip(request)
-    if create_blocked(ip):
-        _too_many(request, "create")
-        return _json_error(429, "too_many_requests", *TOO_MANY_CREATE.split(" / ", 1))
-    try:
-        fields, files = _api_payload(request)
-        channel = str(fields.pop("channel"))
-        if channel not in API_CHANNELS:
-            raise ApplicationError(
-                "bad_channel",
-                f"Saluran harus salah satu dari {', '.join(API_CHANNELS)}.",
-                f"The channel must be one of {', '.join(API_CHANNELS)}.",
-            )
-        requested = fields.pop("requested")
-        application = application_create(
-            channel=channel,
-            attachments=files,
-            requested=[str(r) for r in requested],
-            request=request,
-            **fields,
-        )
-    except RequestDataTooBig:
-        return _json_error(
-            413,
-            "too_large",
-            "Isi permintaan terlalu besar; kirim berkas sebagai multipart/form-data.",
-            "The body is too large; send files as multipart/form-data.",
-        )
-    except ApplicationError as exc:
-        return _json_error(
-            415 if exc.code == "unsupported_media_type" else 400, exc.code, exc.message_id, exc.message_en
-        )
-    create_record(ip)
-    response = JsonResponse(
-        {"tracking_code": application.code_display, "status": application.state}, status=201
-    )
-    response["Location"] = reverse(
-        "web:applications-api-status", kwargs={"tracking_code": application.code_display}
-    )
-    return response
-
-
-@public_view
-@require_GET
-def api_application_status(request: HttpRequest, tracking_code: str) -> JsonResponse:
-    """The state of an application by its code (nothing personal); unknown codes count toward
-    the per-address throttle."""
-    ip = client_ip(request)
-    if lookup_blocked(ip):
-        _too_many(request, "lookup")
-        return _json_error(429, "too_many_requests", *TOO_MANY_LOOKUP.split(" / ", 1))
-    application = application_by_code(tracking_code)
-    if application is None:
-        lookup_unknown_record(ip)
-        return _json_error(404, "not_found", "Kode lacak tidak dikenal.", "Unknown tracking code.")
-    response = JsonResponse(application_public_status(application))
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 urlpatterns: list[URLPattern] = [
     path("sekolah/adminduk/", school_home, name="applications-school"),
     path("sekolah/adminduk/<int:request_id>/", school_request_detail, name="applications-school-request"),
@@ -739,6 +667,4 @@ urlpatterns: list[URLPattern] = [
     ),
     path("permohonan/baru/", application_new, name="applications-new"),
     path("permohonan/status/", application_status, name="applications-status"),
-    path("api/v1/permohonan/", api_applications, name="applications-api"),
-    path("api/v1/permohonan/<str:tracking_code>/", api_application_status, name="applications-api-status"),
 ]

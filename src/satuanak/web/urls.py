@@ -14,6 +14,7 @@ from satuanak.web import (
     prap_views,
     programme_views,
     referral_views,
+    token_views,
     views,
 )
 
@@ -49,4 +50,5 @@ urlpatterns = [
     *jempol_views.urlpatterns,
     *applications_views.urlpatterns,
     *kla_views.urlpatterns,
+    *token_views.urlpatterns,
 ]

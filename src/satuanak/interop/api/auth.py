@@ -1,0 +1,58 @@
+"""Who is calling: a bearer token (interop/tokens.py) becomes the request's user, so every
+selector, capability check and audit entry downstream is the one the pages use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from satuanak.access.policy import Capability, policy_for
+from satuanak.audit.models import AuditAction
+from satuanak.audit.services import audit_record
+from satuanak.common import throttle
+from satuanak.interop.api.errors import ApiError
+from satuanak.interop.tokens import token_authenticate
+
+
+def _rate_limit() -> int:
+    return int(getattr(settings, "SATUANAK_API_RATE_PER_MINUTE", 600))
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = token_authenticate(token.strip())
+        if found is None:
+            return None  # ninja answers 401 (errors.py) — one answer for every kind of bad token
+        # Per token, not per address: a puskesmas behind one NAT has many legitimate devices.
+        if throttle.hit(f"api-rate:{found.pk}", 60) > _rate_limit():
+            raise ApiError(
+                429,
+                "too_many_requests",
+                f"Lebih dari {_rate_limit()} permintaan per menit untuk token ini; coba lagi sebentar.",
+                f"More than {_rate_limit()} requests a minute for this token; try again shortly.",
+            )
+        request.user = found.user
+        request.satuanak_api_token_id = found.pk  # type: ignore[attr-defined]  # the audit entry names it
+        return found.user
+
+
+def need(request: HttpRequest, capability: Capability) -> Any:
+    """The request's user, if the role holds the capability; otherwise a 403, audited as on pages."""
+    user = request.user
+    if capability not in policy_for(getattr(user, "role", "")).capabilities:
+        audit_record(
+            action=AuditAction.ACCESS_DENIED,
+            actor=user,
+            request=request,
+            detail={"capability": capability.value},
+        )
+        raise ApiError(
+            403,
+            "forbidden",
+            "Peran Anda tidak berhak melakukan ini.",
+            "Your role may not do this.",
+        )
+    return user
