@@ -399,8 +399,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "observation date not precise to the day: {value}",
     ),
     "duplicate": (
-        "{what} anak yang sama pada hari yang sama sudah ada di entri {other}",
-        "the same child's {what} on the same day is already in entry {other}",
+        "{what} yang sama untuk anak dan hari yang sama sudah ada di entri {other}",
+        "the same {what} of the same child and day is already in entry {other}",
+    ),
+    "conflict": (
+        "{what} anak yang sama pada hari yang sama berbeda di entri {others}; tidak ada yang dipakai",
+        "the same child's {what} on the same day differs between entries {others}; none is used",
     ),
     "no_measurements": (
         "pasien tanpa pengukuran yang dapat dipakai di bundle ini",
@@ -732,6 +736,29 @@ def _patient_fields(patient: _Patient) -> dict[str, str]:
     }
 
 
+def _one_per_kind(
+    candidates: dict[str, list[tuple[Decimal, str, int]]], skipped: list[SkippedEntry]
+) -> dict[str, tuple[Decimal, str, int]]:
+    """One value per kind for a child's day. The same value sent twice is kept once; different
+    values are all refused: which one is right is not ours to guess (and must not depend on the
+    order of the entries). The sender corrects and sends again."""
+    slot: dict[str, tuple[Decimal, str, int]] = {}
+    for what, values in candidates.items():
+        values = sorted(values, key=lambda v: v[2])
+        if len({(v[0], v[1]) for v in values}) == 1:
+            slot[what] = values[0]
+            skipped.extend(
+                _skip(v[2], "Observation", "duplicate", what=_WHAT[what], other=values[0][2])
+                for v in values[1:]
+            )
+        else:
+            others = ", ".join(str(v[2]) for v in values)
+            skipped.extend(
+                _skip(v[2], "Observation", "conflict", what=_WHAT[what], others=others) for v in values
+            )
+    return slot
+
+
 def parse_observation_bundle(data: object) -> ParsedBundle:
     """Read a Bundle of Patients and body-measurement Observations into e-PPGBM rows.
 
@@ -768,8 +795,8 @@ def parse_observation_bundle(data: object) -> ParsedBundle:
             continue
         patient.mother_name, patient.mother_index = name, i
 
-    # (patient index, day) -> kind -> (value, position, entry index)
-    days: dict[tuple[int, date], dict[str, tuple[Decimal, str, int]]] = {}
+    # (patient index, day) -> kind -> [(value, position, entry index)]
+    days: dict[tuple[int, date], dict[str, list[tuple[Decimal, str, int]]]] = {}
     by_index = {p.index: p for p in patients.all}
     for i, resource in observations:
         kind = _kind(_loinc_codes(resource))
@@ -809,16 +836,13 @@ def parse_observation_bundle(data: object) -> ParsedBundle:
         if day is None:
             skipped.append(_skip(i, "Observation", reason, value=str(resource.get("effectiveDateTime"))))
             continue
-        slot = days.setdefault((patient.index, day), {})
-        if what in slot:
-            # Which of two values of one day is right is not ours to guess: the first is kept,
-            # the other reported, and the sender can correct and send again.
-            skipped.append(_skip(i, "Observation", "duplicate", what=_WHAT[what], other=slot[what][2]))
-            continue
-        slot[what] = (value, position, i)
+        days.setdefault((patient.index, day), {}).setdefault(what, []).append((value, position, i))
 
     rows: list[MeasurementRow] = []
-    for (patient_index, day), slot in sorted(days.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for (patient_index, day), candidates in sorted(days.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        slot = _one_per_kind(candidates, skipped)
+        if not slot:
+            continue
         patient = by_index[patient_index]
         fields = _patient_fields(patient)
         desa_code = _village(patient.resource)
