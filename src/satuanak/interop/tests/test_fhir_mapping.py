@@ -38,7 +38,7 @@ MOTHER_NIK = "6107015003950012"
 
 
 def _child(**patient: Any) -> ChildData:
-    p = {
+    p: dict[str, Any] = {
         "child_id": 41,
         "name": "ANAK UJI",
         "sex": "P",
