@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -606,7 +606,14 @@ def _api_files(items: Any) -> list[tuple[str, Any]]:
                 "Isi lampiran bukan base64 yang sah.",
                 "The attachment is not valid base64.",
             ) from None
-        out.append((str(item.get("kind", "")), SimpleUploadedFile(str(item.get("filename", "")), data)))
+        try:
+            out.append((str(item.get("kind", "")), SimpleUploadedFile(str(item.get("filename", "")), data)))
+        except SuspiciousFileOperation:  # "", "/", "..": no file name left to keep
+            raise ApplicationError(
+                "bad_attachments",
+                "Nama berkas lampiran tidak sah.",
+                "An attachment's file name is not valid.",
+            ) from None
     return out
 
 

@@ -9,7 +9,7 @@ import binascii
 from datetime import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -70,7 +70,15 @@ def _decoded(items: list[AttachmentIn]) -> dict[str, list[SimpleUploadedFile]]:
                 f"Lampiran ke-{i + 1} bukan base64 yang sah.",
                 f"Attachment {i + 1} is not valid base64.",
             ) from None
-        out.setdefault(item.kind, []).append(SimpleUploadedFile(item.filename, data))
+        try:
+            out.setdefault(item.kind, []).append(SimpleUploadedFile(item.filename, data))
+        except SuspiciousFileOperation:  # "", "/", ".." — no file name left to keep
+            raise ApiError(
+                400,
+                "bad_attachment",
+                f"Nama berkas lampiran ke-{i + 1} tidak sah.",
+                f"The file name of attachment {i + 1} is not valid.",
+            ) from None
     return out
 
 

@@ -20,8 +20,10 @@ router = Router(tags=["agregat / aggregates"])
 
 
 class AggregateQuery(Schema):
-    penanda: str = Field(..., min_length=1, max_length=40, description="flag code, e.g. stunting")
-    periode: str = Field("", max_length=7, description="quarter, e.g. 2024Q4 (default: the latest)")
+    penanda: str = Field(..., pattern="^[a-z0-9_]{1,40}$", description="flag code, e.g. stunting")
+    periode: str = Field(
+        "", pattern="^([0-9]{4}Q[1-4])?$", description="quarter, e.g. 2024Q4 (default: latest)"
+    )
 
 
 class Cell(Schema):

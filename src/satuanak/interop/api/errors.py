@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -62,6 +63,7 @@ ERRORS: dict[int, type[Schema]] = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
+    413: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
@@ -154,6 +156,26 @@ def install(api: NinjaAPI) -> None:
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
         return respond(
             request, status, _body("bad_request", "Permintaan tidak dapat dibaca.", str(exc.message))
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return respond(
+            request,
+            400,
+            _body(
+                "bad_multipart",
+                "Isi multipart/form-data tidak dapat dibaca (batas/boundary?).",
+                "The multipart/form-data body cannot be read (boundary?).",
+            ),
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(
+            request,
+            413,
+            _body("too_large", "Isi permintaan terlalu besar.", "The request body is too large."),
         )
 
     @api.exception_handler(Exception)

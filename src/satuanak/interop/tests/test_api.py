@@ -38,7 +38,7 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
 
 def _bearer(personas: dict[str, Any], username: str) -> dict[str, str]:
     _token, secret = token_create(user=personas[username], name="test")
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def _error(response: Any) -> dict[str, Any]:
@@ -58,20 +58,20 @@ def test_without_a_valid_token_every_protected_operation_answers_401_in_the_erro
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     for header in (
         {},
-        {"HTTP_AUTHORIZATION": "Bearer sda_nonsense"},
-        {"HTTP_AUTHORIZATION": f"Bearer {secret}"},
-        {"HTTP_AUTHORIZATION": f"Bearer {expired_secret}"},
+        {"Authorization": "Bearer sda_nonsense"},
+        {"Authorization": f"Bearer {secret}"},
+        {"Authorization": f"Bearer {expired_secret}"},
     ):
         for path in ("/api/v1/saya/", "/api/v1/anak/", f"/api/v1/anak/{world['here'].pk}/"):
-            response = client.get(path, **header)
+            response = client.get(path, headers=header)
             assert response.status_code == 401, (path, header)
             assert _error(response)["code"] == "unauthenticated"
     # a deactivated user's tokens stop at once
     live = _bearer(personas, "dinkes")
-    assert client.get("/api/v1/saya/", **live).status_code == 200
+    assert client.get("/api/v1/saya/", headers=live).status_code == 200
     personas["dinkes"].is_active = False
     personas["dinkes"].save()
-    assert client.get("/api/v1/saya/", **live).status_code == 401
+    assert client.get("/api/v1/saya/", headers=live).status_code == 401
 
 
 def test_a_token_sees_exactly_the_children_the_page_shows_to_its_user(
@@ -80,16 +80,16 @@ def test_a_token_sees_exactly_the_children_the_page_shows_to_its_user(
     api, page = Client(), Client()
     page.force_login(personas["pkm_sungai_duri"])
     headers = _bearer(personas, "pkm_sungai_duri")
-    listed = api.get("/api/v1/anak/?limit=200", **headers).json()
+    listed = api.get("/api/v1/anak/?limit=200", headers=headers).json()
     api_ids = {c["id"] for c in listed["items"]}
     assert world["here"].pk in api_ids and world["there"].pk not in api_ids
     assert listed["count"] == len(api_ids)
     page_html = page.get("/anak/").content.decode()
     assert "ANAK SINI" in page_html and "ANAK SANA" not in page_html
     # one child in the area opens; out of area is a 404 like the page, and both are audited
-    assert api.get(f"/api/v1/anak/{world['here'].pk}/", **headers).status_code == 200
+    assert api.get(f"/api/v1/anak/{world['here'].pk}/", headers=headers).status_code == 200
     assert page.get(f"/anak/{world['there'].pk}/").status_code == 404
-    out = api.get(f"/api/v1/anak/{world['there'].pk}/", **headers)
+    out = api.get(f"/api/v1/anak/{world['there'].pk}/", headers=headers)
     assert out.status_code == 404 and _error(out)["code"] == "not_found"
     viewed = AuditEvent.objects.filter(action=AuditAction.CHILD_VIEWED, subject_id=str(world["here"].pk))
     assert viewed.count() == 1 and "api_token" in viewed.get().detail
@@ -114,10 +114,10 @@ def test_the_nik_stays_masked_and_sources_the_role_may_not_see_stay_out(
     ChildRecord.objects.create(
         child=child, source="eppgbm", record_id="eppgbm:x", summary={"weight_kg": "9.1"}
     )
-    detail = Client().get(f"/api/v1/anak/{child.pk}/", **_bearer(personas, "dinkes")).json()
+    detail = Client().get(f"/api/v1/anak/{child.pk}/", headers=_bearer(personas, "dinkes")).json()
     assert child.nik not in json.dumps(detail) or not child.nik
     assert {r["source"] for r in detail["records"]} == {"eppgbm"}
-    ppa = Client().get(f"/api/v1/anak/{child.pk}/", **_bearer(personas, "ppa")).json()
+    ppa = Client().get(f"/api/v1/anak/{child.pk}/", headers=_bearer(personas, "ppa")).json()
     assert {r["source"] for r in ppa["records"]} == {"simfoni"}
 
 
@@ -125,7 +125,7 @@ def test_a_role_without_the_capability_is_refused_and_the_refusal_is_audited(
     personas: dict[str, Any], world: dict[str, Any]
 ) -> None:
     headers = _bearer(personas, "bappeda")  # the planner reads aggregates only
-    response = Client().get("/api/v1/anak/", **headers)
+    response = Client().get("/api/v1/anak/", headers=headers)
     assert response.status_code == 403 and _error(response)["code"] == "forbidden"
     entry = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED, actor=personas["bappeda"])
     assert entry.detail["capability"] == "view_children" and entry.detail["api_token"]
@@ -143,22 +143,22 @@ def test_pagination_walks_every_child_once(personas: dict[str, Any], world: dict
     seen: list[int] = []
     offset = 0
     while True:
-        page = Client().get(f"/api/v1/anak/?limit=3&offset={offset}", **headers).json()
+        page = Client().get(f"/api/v1/anak/?limit=3&offset={offset}", headers=headers).json()
         seen += [c["id"] for c in page["items"]]
         offset += 3
         if offset >= page["count"]:
             break
     assert len(seen) == len(set(seen)) == page["count"] >= 9
-    bad = Client().get("/api/v1/anak/?limit=100000", **headers)
+    bad = Client().get("/api/v1/anak/?limit=100000", headers=headers)
     assert bad.status_code == 422 and _error(bad)["code"] == "invalid"
 
 
 def test_the_rate_limit_is_per_token(personas: dict[str, Any], settings: Any) -> None:
     settings.SATUANAK_API_RATE_PER_MINUTE = 3
     first, second = _bearer(personas, "dinkes"), _bearer(personas, "dinkes")
-    codes = [Client().get("/api/v1/saya/", **first).status_code for _ in range(5)]
+    codes = [Client().get("/api/v1/saya/", headers=first).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
-    assert Client().get("/api/v1/saya/", **second).status_code == 200
+    assert Client().get("/api/v1/saya/", headers=second).status_code == 200
 
 
 def _measurement(**over: Any) -> dict[str, Any]:
@@ -180,7 +180,7 @@ def test_measurements_go_through_the_file_import_and_every_row_is_accounted_for(
 ) -> None:
     headers = _bearer(personas, "kader_sungai_duri")
     body = {"measurements": [_measurement(), _measurement(name="SITI API", sex="P", weight_kg=-3)]}
-    response = Client().post("/api/v1/pengukuran/", body, content_type="application/json", **headers)
+    response = Client().post("/api/v1/pengukuran/", body, content_type="application/json", headers=headers)
     assert response.status_code == 200, response.content
     (batch,) = response.json()["batches"]
     assert (batch["rows_in"], batch["accepted"], batch["rejected"]) == (2, 1, 1)
@@ -188,14 +188,16 @@ def test_measurements_go_through_the_file_import_and_every_row_is_accounted_for(
     stored = ImportBatch.objects.get(pk=batch["batch"])
     assert stored.adapter == "eppgbm" and stored.uploaded_by == personas["kader_sungai_duri"]
     # the same rows again: recorded once (a duplicate batch adds nothing)
-    again = Client().post("/api/v1/pengukuran/", body, content_type="application/json", **headers).json()
+    again = (
+        Client().post("/api/v1/pengukuran/", body, content_type="application/json", headers=headers).json()
+    )
     assert again["batches"][0]["status"] == "duplicate"
     # all rows refused: 422 with the reasons, and the batch still accounts for them
     refused = Client().post(
         "/api/v1/pengukuran/",
         {"measurements": [_measurement(weight_kg=-1)]},
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
     assert refused.status_code == 422 and _error(refused)["code"] == "rejected"
     assert ImportBatch.objects.filter(rejected=1, accepted=0).count() == 1
@@ -207,7 +209,7 @@ def test_a_cadre_cannot_send_measurements_for_another_area_and_nothing_is_saved(
     headers = _bearer(personas, "kader_sungai_duri")
     body = {"measurements": [_measurement(), _measurement(desa_code=world["elsewhere"].code)]}
     before = ImportBatch.objects.count()
-    response = Client().post("/api/v1/pengukuran/", body, content_type="application/json", **headers)
+    response = Client().post("/api/v1/pengukuran/", body, content_type="application/json", headers=headers)
     assert response.status_code == 403
     error = _error(response)
     assert error["code"] == "out_of_area" and error["details"] == [
@@ -225,7 +227,7 @@ def test_interventions_through_the_api_use_the_page_rules(
         "/api/v1/intervensi/",
         {"child_id": world["here"].pk, "kind": "pmt", "start_date": start, "programme": "GESIT"},
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
     assert ok.status_code == 201
     assert Intervention.objects.get(pk=ok.json()["id"]).given_by == personas["kader_sungai_duri"]
@@ -233,14 +235,14 @@ def test_interventions_through_the_api_use_the_page_rules(
         "/api/v1/intervensi/",
         {"child_id": world["there"].pk, "kind": "pmt", "start_date": start},
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
     assert out.status_code == 404
     future = Client().post(
         "/api/v1/intervensi/",
         {"child_id": world["here"].pk, "kind": "pmt", "start_date": "2999-01-01"},
         content_type="application/json",
-        **headers,
+        headers=headers,
     )
     assert future.status_code == 400 and "masa depan" in _error(future)["message_id"]
     assert Intervention.objects.count() == 1
@@ -248,7 +250,9 @@ def test_interventions_through_the_api_use_the_page_rules(
 
 def test_a_body_that_is_not_json_is_a_400_in_the_error_shape(personas: dict[str, Any]) -> None:
     headers = _bearer(personas, "kader_sungai_duri")
-    response = Client().post("/api/v1/pengukuran/", "{not json", content_type="application/json", **headers)
+    response = Client().post(
+        "/api/v1/pengukuran/", "{not json", content_type="application/json", headers=headers
+    )
     assert 400 <= response.status_code < 500
     assert _error(response)["code"] in ("bad_request", "invalid")
 
@@ -283,11 +287,11 @@ def test_aggregates_are_the_suppressed_map_figures(personas: dict[str, Any]) -> 
         ci_high=0.3,
     )
     headers = _bearer(personas, "publik")
-    body = Client().get("/api/v1/agregat/?penanda=stunting", **headers).json()
+    body = Client().get("/api/v1/agregat/?penanda=stunting", headers=headers).json()
     cells = {c["area_code"]: c for c in body["cells"]}
     assert body["period"] == "2024Q4"
     assert cells[SUNGAI_DURI]["n"] == "<5"  # a small count is never given exactly
-    unknown = Client().get("/api/v1/agregat/?penanda=nope", **headers)
+    unknown = Client().get("/api/v1/agregat/?penanda=nope", headers=headers)
     assert unknown.status_code == 404 and _error(unknown)["code"] == "unknown_flag_or_period"
 
 
@@ -324,7 +328,10 @@ def test_tokens_page_shows_the_secret_once_and_revokes(personas: dict[str, Any])
     assert secret is not None
     token = ApiToken.objects.get(user=personas["kader_sungai_duri"])
     assert token.token_sha256 == hashlib.sha256(secret.group(0).encode()).hexdigest()
-    assert Client().get("/api/v1/saya/", HTTP_AUTHORIZATION=f"Bearer {secret.group(0)}").status_code == 200
+    assert (
+        Client().get("/api/v1/saya/", headers={"Authorization": f"Bearer {secret.group(0)}"}).status_code
+        == 200
+    )
     listed = page.get("/akun/token/").content.decode()
     assert token.prefix in listed and secret.group(0) not in listed  # shown once
     assert page.post("/akun/token/", {"nama": ""}).status_code == 400
@@ -353,7 +360,9 @@ def test_dhis2_values_are_exact_counts_for_roles_that_send_them(personas: dict[s
         ci_low=0.02,
         ci_high=0.2,
     )
-    response = Client().get("/api/v1/dhis2/dataValueSets/?periode=2024Q4", **_bearer(personas, "bappeda"))
+    response = Client().get(
+        "/api/v1/dhis2/dataValueSets/?periode=2024Q4", headers=_bearer(personas, "bappeda")
+    )
     assert response.status_code == 200, response.content
     values = {(v["dataElement"], v["orgUnit"]): v["value"] for v in response.json()["dataValues"]}
     assert values == {("SDA_STUNTING_N", SUNGAI_DURI): "3", ("SDA_STUNTING_D", SUNGAI_DURI): "40"}
@@ -361,9 +370,11 @@ def test_dhis2_values_are_exact_counts_for_roles_that_send_them(personas: dict[s
     # a cadre holds no EXPORT_AGGREGATES; an unknown period is a 404 in the error shape
     assert (
         Client()
-        .get("/api/v1/dhis2/dataValueSets/?periode=2024Q4", **_bearer(personas, "kader_sungai_duri"))
+        .get("/api/v1/dhis2/dataValueSets/?periode=2024Q4", headers=_bearer(personas, "kader_sungai_duri"))
         .status_code
         == 403
     )
-    missing = Client().get("/api/v1/dhis2/dataValueSets/?periode=2019Q1", **_bearer(personas, "bappeda"))
+    missing = Client().get(
+        "/api/v1/dhis2/dataValueSets/?periode=2019Q1", headers=_bearer(personas, "bappeda")
+    )
     assert missing.status_code == 404 and _error(missing)["code"] == "unknown_period"
