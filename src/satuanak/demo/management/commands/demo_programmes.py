@@ -1,7 +1,7 @@
 """`satuanak demo_programmes`: a running GESIT programme and cross-agency referrals in two
 kecamatan of the synthetic district, and every puskesmas somewhere on its way to child-friendly
 (PRAP) status, 3-in-1 birth declarations in every state and the mobile unit's plan for the next
-quarter, entered through the same services the pages use."""
+quarter, entered through the same services the pages use; and the default DHIS2 mapping."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from satuanak.adminduk.demo import adminduk_demo_load
 from satuanak.applications.demo import applications_demo_load
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
+from satuanak.interop.dhis2.services import dhis2_mapping_load
 from satuanak.jempol.demo import jempol_demo_load
 from satuanak.kla.demo import kla_demo_load
 from satuanak.prap.demo import prap_demo_load
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         jempol = jempol_demo_load(reference_date=when)
         applications = applications_demo_load(reference_date=when)
         kla = kla_demo_load(reference_date=when)
+        dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
         self.stdout.write("PRAP: " + ", ".join(f"{k} {v}" for k, v in prap.items()))
@@ -52,3 +54,6 @@ class Command(BaseCommand):
             "Permohonan / applications: " + ", ".join(f"{k} {v}" for k, v in applications.items())
         )
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
+        self.stdout.write(
+            "DHIS2: " + ", ".join(f"{k} {v}" for k, v in dhis2.items() if not isinstance(v, list))
+        )
