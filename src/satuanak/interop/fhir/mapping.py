@@ -360,6 +360,9 @@ def validate_bundle(bundle: Json) -> None:
 # --- what comes in -----------------------------------------------------------------------------------
 
 _ACCEPTED_TYPES = frozenset({"transaction", "batch", "collection", "searchset"})
+# Entries per bundle: a few posyandu days. Larger loads are files (the import page); validating
+# a huge bundle whole would hold a request for long.
+MAX_ENTRIES = 5000
 _USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 
 # Reasons an entry is not used: code -> (Bahasa Indonesia, English).
@@ -500,6 +503,12 @@ def _check_bundle(data: object) -> list[Json]:
             f"Bundle type '{data.get('type')}' is not accepted (transaction, batch, collection, searchset)",
         )
     entries = data.get("entry") or []
+    if isinstance(entries, list) and len(entries) > MAX_ENTRIES:
+        raise FhirInputError(
+            "too_large",
+            f"Bundle terlalu besar: {len(entries)} entri (paling banyak {MAX_ENTRIES}); kirim sebagai berkas",
+            f"Bundle too large: {len(entries)} entries (at most {MAX_ENTRIES}); send it as a file",
+        )
     if isinstance(entries, list):
         unknown = sorted(
             {

@@ -496,6 +496,7 @@ def test_ordering_of_entries_does_not_matter() -> None:
             "invalid_fhir",
         ),
         ({"resourceType": "Bundle", "type": "collection", "bogus": 1}, "invalid_fhir"),
+        ({"resourceType": "Bundle", "type": "batch", "entry": [{}] * 5001}, "too_large"),
     ],
 )
 def test_malformed_bundles_are_refused_whole(data: Any, code: str) -> None:
