@@ -164,8 +164,11 @@ def _counts(bundle: Json) -> dict[str, int]:
     return counts
 
 
-def child_bundle(*, user: Any, child_id: int, request: HttpRequest | None = None) -> Json:
-    """One child's transaction Bundle (FHIR R4 JSON). Http404 when the child is out of scope."""
+def child_bundle(
+    *, user: Any, child_id: int, request: HttpRequest | None = None, purpose: str = PURPOSE
+) -> Json:
+    """One child's transaction Bundle (FHIR R4 JSON). Http404 when the child is out of scope.
+    `purpose` goes into the EXPORTED audit entry (the caller's stated reason, if it asked one)."""
     child = access_child_by_id(user=user, child_id=child_id, request=request)
     identity = Capability.REVEAL_NIK in policy_for(user.role).capabilities
     records = list(child_records_visible_to(user=user, child=child).order_by("observed_on", "id"))
@@ -179,7 +182,7 @@ def child_bundle(*, user: Any, child_id: int, request: HttpRequest | None = None
         subject_type="child",
         subject_id=child.pk,
         desa_code=child.desa.code if child.desa else "",
-        purpose=PURPOSE,
+        purpose=purpose.strip()[:300] or PURPOSE,
         detail={"format": "fhir-r4", "resources": _counts(bundle), "identity": identity},
     )
     return bundle
@@ -192,6 +195,7 @@ def children_bundle(
     limit: int = 100,
     offset: int = 0,
     request: HttpRequest | None = None,
+    purpose: str = PURPOSE,
 ) -> tuple[Json, int]:
     """A page of the user's children (by id), each as its own transaction inside a collection
     Bundle, and the number of children matching (for the next page). Needs EXPORT_CHILDREN."""
@@ -241,7 +245,7 @@ def children_bundle(
         request=request,
         subject_type="child_list",
         desa_code=desa_code or "",
-        purpose=PURPOSE,
+        purpose=purpose.strip()[:300] or PURPOSE,
         detail={
             "format": "fhir-r4",
             "rows": len(page),

@@ -31,6 +31,9 @@ from satuanak.imports.services import import_rows_run
 from satuanak.interop.fhir.mapping import FhirInputError, SkippedEntry, parse_observation_bundle
 from satuanak.regions.models import Desa
 
+# FhirInputError is re-exported: callers of the import catch it from here.
+__all__ = ["FhirInputError", "IngestResult", "observation_bundle_import"]
+
 
 @dataclass(frozen=True)
 class IngestResult:

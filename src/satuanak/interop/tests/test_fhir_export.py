@@ -255,7 +255,12 @@ def test_children_bundle_page_scope_and_one_audit_entry(
         (AuditAction.EXPORTED, "FHIR", 3, 3)
     ]
 
-    page, total = children_bundle(user=personas["dinkes"], desa_code=SUNGAI_DURI, limit=2, offset=2)
+    before = AuditEvent.objects.count()
+    page, total = children_bundle(
+        user=personas["dinkes"], desa_code=SUNGAI_DURI, limit=2, offset=2, purpose="kirim ke SATUSEHAT"
+    )
+    [event] = AuditEvent.objects.order_by("id")[before:]
+    assert (event.purpose, event.desa_code, event.detail["rows"]) == ("kirim ke SATUSEHAT", SUNGAI_DURI, 1)
     assert total == 3 and len(page["entry"]) == 1
     _valid(page)
     everything, total = children_bundle(user=personas["dinkes"])
