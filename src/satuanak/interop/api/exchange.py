@@ -34,13 +34,9 @@ class BundlePage(Purpose):
 _BUNDLE = {"type": "object", "description": "a FHIR R4 Bundle (resourceType Bundle)"}
 
 
-def _fhir_error(exc: Exception) -> ApiError:
-    return ApiError(
-        400,
-        str(getattr(exc, "code", "bad_fhir")),
-        str(getattr(exc, "message_id", exc)),
-        str(getattr(exc, "message_en", exc)),
-    )
+def _fhir_error(exc: Any) -> ApiError:
+    status = {"forbidden": 403, "out_of_area": 403, "too_large": 413}.get(exc.code, 400)
+    return ApiError(status, exc.code, exc.message_id, exc.message_en, list(exc.details or []))
 
 
 @router.get(
@@ -54,17 +50,8 @@ def child_fhir(request: HttpRequest, child_id: int, q: Query[Purpose]) -> Any:
     user = need(request, Capability.EXPORT_CHILDREN)
     if not 0 < child_id < 2**31:
         child_id = 0
-    bundle = child_bundle(user=user, child_id=child_id, request=request)
-    audit_record(
-        action=AuditAction.EXPORTED,
-        actor=user,
-        request=request,
-        subject_type="child",
-        subject_id=child_id,
-        purpose=q.tujuan.strip(),
-        detail={"format": "fhir", "entries": len(bundle.get("entry", []))},
-    )
-    return bundle
+    # Opened as on the page (scoped, CHILD_VIEWED) and logged as an export with the stated purpose.
+    return child_bundle(user=user, child_id=child_id, request=request, purpose=q.tujuan.strip())
 
 
 @router.get(
@@ -74,22 +61,22 @@ def child_fhir(request: HttpRequest, child_id: int, q: Query[Purpose]) -> Any:
 )
 def children_fhir(request: HttpRequest, q: Query[BundlePage]) -> Any:
     from satuanak.interop.fhir.export import children_bundle
+    from satuanak.interop.fhir.mapping import FhirInputError
 
     user = need(request, Capability.EXPORT_CHILDREN)
     if q.desa:
         require_area(request, [q.desa.strip()])
-    bundle, total = children_bundle(
-        user=user, desa_code=q.desa.strip() or None, limit=q.limit, offset=q.offset, request=request
-    )
-    audit_record(
-        action=AuditAction.EXPORTED,
-        actor=user,
-        request=request,
-        subject_type="child_list",
-        desa_code=q.desa.strip(),
-        purpose=q.tujuan.strip(),
-        detail={"format": "fhir", "children": min(q.limit, max(total - q.offset, 0)), "total": total},
-    )
+    try:
+        bundle, _total = children_bundle(
+            user=user,
+            desa_code=q.desa.strip() or None,
+            limit=q.limit,
+            offset=q.offset,
+            request=request,
+            purpose=q.tujuan.strip(),
+        )
+    except FhirInputError as exc:
+        raise _fhir_error(exc) from None
     return bundle
 
 
@@ -131,14 +118,11 @@ def fhir_import(request: HttpRequest) -> Any:
     try:
         result = observation_bundle_import(user=user, data=data, request=request)
     except FhirInputError as exc:
-        status = {"forbidden": 403, "out_of_area": 403}.get(getattr(exc, "code", ""), 400)
-        error = _fhir_error(exc)
-        error.status = status
-        raise error from None
+        raise _fhir_error(exc) from None
     return {
         "entries": result.entries_total,
         "rows": result.rows,
-        "skipped": [s if isinstance(s, dict) else {"detail": str(s)} for s in result.skipped],
+        "skipped": [s.as_dict() for s in result.skipped],
         "batches": [batch_report(b) for b in result.batches],
     }
 

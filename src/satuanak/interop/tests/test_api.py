@@ -378,3 +378,85 @@ def test_dhis2_values_are_exact_counts_for_roles_that_send_them(personas: dict[s
         "/api/v1/dhis2/dataValueSets/?periode=2019Q1", headers=_bearer(personas, "bappeda")
     )
     assert missing.status_code == 404 and _error(missing)["code"] == "unknown_period"
+
+
+def test_fhir_through_the_api_is_scoped_audited_once_and_reads_back(
+    personas: dict[str, Any], world: dict[str, Any]
+) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    headers = _bearer(personas, "pkm_sungai_duri")
+    child = world["here"]
+    out = Client().get(f"/api/v1/anak/{child.pk}/fhir/?tujuan=kirim ke SATUSEHAT", headers=headers)
+    assert out.status_code == 200, out.content
+    Bundle.model_validate(out.json())
+    exported = AuditEvent.objects.filter(action=AuditAction.EXPORTED, actor=personas["pkm_sungai_duri"])
+    assert [e.purpose for e in exported] == ["kirim ke SATUSEHAT"]
+    assert AuditEvent.objects.filter(action=AuditAction.CHILD_VIEWED, subject_id=str(child.pk)).count() == 1
+    assert (
+        Client().get(f"/api/v1/anak/{world['there'].pk}/fhir/?tujuan=uji", headers=headers).status_code == 404
+    )
+    assert Client().get(f"/api/v1/anak/{child.pk}/fhir/", headers=headers).status_code == 422  # no purpose
+    # a bundle of observations in: through the e-PPGBM import, every entry accounted for
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:0b0e7c1e-1111-4c1e-9a5e-000000000001",
+                "resource": {
+                    "resourceType": "Patient",
+                    "name": [{"text": "RINA FHIR"}],
+                    "gender": "female",
+                    "birthDate": (timezone.localdate() - timedelta(days=500)).isoformat(),
+                    "address": [
+                        {
+                            "extension": [
+                                {
+                                    "url": "https://fhir.kemkes.go.id/r4/StructureDefinition/administrativeCode",
+                                    "extension": [{"url": "village", "valueCode": "6107012001"}],
+                                }
+                            ]
+                        }
+                    ],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:0b0e7c1e-1111-4c1e-9a5e-000000000002",
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                    "subject": {"reference": "urn:uuid:0b0e7c1e-1111-4c1e-9a5e-000000000001"},
+                    "effectiveDateTime": (timezone.localdate() - timedelta(days=3)).isoformat(),
+                    "valueQuantity": {
+                        "value": 9.8,
+                        "unit": "kg",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "kg",
+                    },
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:0b0e7c1e-1111-4c1e-9a5e-000000000003",
+                "resource": {"resourceType": "Organization", "name": "x"},
+            },
+        ],
+    }
+    sent = Client().post(
+        "/api/v1/fhir/Bundle/",
+        json.dumps(bundle),
+        content_type="application/fhir+json",
+        headers=_bearer(personas, "kader_sungai_duri"),
+    )
+    assert sent.status_code == 200, sent.content
+    body = sent.json()
+    assert body["entries"] == 3 and body["rows"] == 1 and len(body["skipped"]) == 1
+    assert body["batches"][0]["accepted"] == 1
+    refused = Client().post(
+        "/api/v1/fhir/Bundle/",
+        "[]",
+        content_type="application/json",
+        headers=_bearer(personas, "kader_sungai_duri"),
+    )
+    assert refused.status_code == 400 and _error(refused)["code"] in ("bad_fhir", "not_a_bundle")
