@@ -151,6 +151,24 @@ def _programme_pages(page: Page, base: str, ids: dict[str, int]) -> None:
         page.screenshot(path=str(OUT / "prap-checklist.png"), full_page=True)
 
 
+INTEROP_SHOTS = ("tokens", "api-docs")
+
+
+def _interop_pages(page: Page, base: str) -> None:
+    """A cadre's token page right after making one (the secret shown once), and the API's
+    Swagger page (served from our static files)."""
+    page.context.clear_cookies()
+    _login(page, base, "kader_sungai_duri")
+    page.goto(f"{base}/akun/token/")
+    page.fill("input[name=nama]", "HP kader Posyandu Sungai Duri")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "tokens.png"), full_page=True)
+    page.goto(f"{base}/api/v1/docs/")
+    page.wait_for_selector(".opblock", timeout=15000)
+    page.screenshot(path=str(OUT / "api-docs.png"), full_page=False)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     child_id, pair_id = _ids()
@@ -206,11 +224,12 @@ def main() -> None:
                 page.goto(f"{base}/tautan/{pair_id}/")
                 page.screenshot(path=str(OUT / "review.png"), full_page=True)
             _programme_pages(page, base, programme_ids)
+            _interop_pages(page, base)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
-    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS):
+    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS, *INTEROP_SHOTS):
         path = OUT / f"{name}.png"
         print(path, "ok" if path.exists() else "missing")
 
