@@ -134,6 +134,7 @@ bench: install
 	$(PY) bench/linkage.py
 	$(PY) bench/flags.py
 	$(PY) bench/programmes.py
+	$(PY) bench/interop.py
 	$(PY) bench/web.py
 
 # The README's screenshots from the demo's database (after `make demo` has built it).

@@ -19,7 +19,7 @@ from satuanak.interop.tokens import DEFAULT_DAYS, MAX_DAYS, TokenError, token_cr
 @never_cache
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
-    secret = ""
+    shown_once = ""  # the new token's secret: in this response only
     error = ""
     status = 200
     if request.method == "POST":
@@ -28,7 +28,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ValueError:
             days = 0
         try:
-            _token, secret = token_create(
+            _token, shown_once = token_create(
                 user=request.user, name=request.POST.get("nama", ""), days=days, request=request
             )
         except TokenError as exc:
@@ -38,7 +38,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "web/tokens.html",
         {
             "tokens": tokens_of(request.user)[:50],
-            "secret": secret,
+            "secret": shown_once,
             "error": error,
             "default_days": DEFAULT_DAYS,
             "max_days": MAX_DAYS,
