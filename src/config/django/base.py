@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # Content-Security-Policy and Permissions-Policy on every response, static files included.
     "satuanak.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in a query parameter is a 400 here, not a PostgreSQL error in some filter later.
+    "satuanak.common.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "satuanak.common.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

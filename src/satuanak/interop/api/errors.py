@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
@@ -176,6 +177,17 @@ def install(api: NinjaAPI) -> None:
             request,
             413,
             _body("too_large", "Isi permintaan terlalu besar.", "The request body is too large."),
+        )
+
+    @api.exception_handler(DataError)
+    def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The database refused a value the schemas let through (out of range, a character it
+        # cannot store): the client's input, not our fault — and everything was rolled back.
+        logger.warning("API DataError on %s %s: %s", request.method, request.path, exc)
+        return respond(
+            request,
+            400,
+            _body("unstorable_value", "Ada nilai yang tidak dapat disimpan.", "A value cannot be stored."),
         )
 
     @api.exception_handler(Exception)

@@ -460,3 +460,20 @@ def test_fhir_through_the_api_is_scoped_audited_once_and_reads_back(
         headers=_bearer(personas, "kader_sungai_duri"),
     )
     assert refused.status_code == 400 and _error(refused)["code"] in ("bad_fhir", "not_a_bundle")
+
+
+def test_a_nul_character_is_a_400_on_pages_and_in_the_api(personas: dict[str, Any]) -> None:
+    page = Client()
+    page.force_login(personas["dinkes"])
+    assert page.get("/anak/?q=a%00b").status_code == 400
+    headers = _bearer(personas, "dinkes")
+    query = Client().get("/api/v1/anak/?q=a%00b", headers=headers)
+    assert query.status_code == 400 and _error(query)["code"] == "bad_characters"
+    body = {"measurements": [_measurement(name="BUDI\u0000X")]}
+    sent = Client().post(
+        "/api/v1/pengukuran/", json.dumps(body), content_type="application/json", headers=headers
+    )
+    assert sent.status_code == 400 and _error(sent)["code"] == "bad_characters"
+    assert ImportBatch.objects.count() == 0
+    # a tab or a newline in a value is ordinary text
+    assert page.get("/anak/?q=a%09b").status_code == 200
