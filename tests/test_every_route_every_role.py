@@ -200,9 +200,8 @@ def work(
     certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
     evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
     assert evidence is not None
-    from satuanak.kla.services import kla_indicators_load
-
     from satuanak.interop.tokens import token_create
+    from satuanak.kla.services import kla_indicators_load
 
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
