@@ -27,6 +27,9 @@ SATUANAK_LOGIN_LOCKOUT_SECONDS = _env_int("SATUANAK_LOGIN_LOCKOUT_SECONDS", 15 *
 # (`proxy_set_header X-Forwarded-For $remote_addr;`), or anyone could pick their own address.
 # Read by the audit log and by the per-IP lockout.
 SATUANAK_TRUST_X_FORWARDED_FOR = env_bool("SATUANAK_TRUST_X_FORWARDED_FOR", default=False)
+# Requests per minute one API token may make (interop/api): a field app syncing a posyandu day
+# makes a few; a script gone wrong makes thousands.
+SATUANAK_API_RATE_PER_MINUTE = _env_int("SATUANAK_API_RATE_PER_MINUTE", 600)
 
 # --- Passwords --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

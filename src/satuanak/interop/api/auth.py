@@ -18,7 +18,7 @@ from satuanak.interop.tokens import token_authenticate
 
 
 def _rate_limit() -> int:
-    return int(getattr(settings, "SATUANAK_API_RATE_PER_MINUTE", 600))
+    return int(settings.SATUANAK_API_RATE_PER_MINUTE)
 
 
 class TokenAuth(HttpBearer):
