@@ -57,6 +57,13 @@ class Capability(StrEnum):
     PROCESS_ADMINDUK = "process_adminduk"  # Disdukcapil: verify, return, issue documents
     SUBMIT_SCHOOL_REQUESTS = "submit_school_requests"  # Duta Adminduk: a school's collective request
     PLAN_OUTREACH = "plan_outreach"  # the mobile unit's plan from per-desa gaps (aggregates)
+    # Adolescents (issue 13).
+    RECORD_ADOLESCENT_HEALTH = (
+        "record_adolescent_health"  # Posyandu Remaja, PKPR visits, anaemia, iron tablets
+    )
+    HALO_COUNSEL = "halo_counsel"  # answer Halo Remaja conversations while on the rota
+    HALO_SUPERVISE = "halo_supervise"  # take escalations, see every conversation, keep the rota
+    RECORD_PREVENTION_SESSIONS = "record_prevention_sessions"  # CEGAH DINI: Bimwin at KUA, MPLS at schools
     # KLA evaluation (aggregates only).
     KLA_MANAGE = "kla_manage"  # the task force: edit the indicator set and weights, publish a version
     KLA_ENTER_VALUES = "kla_enter_values"  # a responsible agency enters an indicator's value with evidence
@@ -74,6 +81,7 @@ FACILITY_CAPABILITIES = frozenset(
         Capability.PLAN_OUTREACH,
         Capability.KLA_MANAGE,
         Capability.KLA_ENTER_VALUES,
+        Capability.RECORD_PREVENTION_SESSIONS,
     }
 )
 # Capabilities over records the user made themselves (a birth operator's own declarations), not
@@ -129,7 +137,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             # Runs imports and linkage of every source, but does not read violence-case content.
             sources=frozenset(Source) - {Source.SIMFONI},
             export_sources=frozenset(Source) - {Source.SIMFONI},
-            capabilities=frozenset(_C),
+            # Runs the platform, not the counselling channel: adolescents' conversations are for
+            # the counsellors on duty and their supervisors only.
+            capabilities=frozenset(_C) - {_C.HALO_COUNSEL, _C.HALO_SUPERVISE},
             why="mengelola impor, penautan, pengguna dan audit / runs imports, linkage, users, audit",
             import_sources=frozenset(Source),
         ),
@@ -144,6 +154,10 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                 Capability.PRAP_MANAGE_STANDARD,
                 Capability.KLA_ENTER_VALUES,
                 Capability.EXPORT_AGGREGATES,
+                Capability.RECORD_ADOLESCENT_HEALTH,
+                Capability.HALO_COUNSEL,
+                Capability.HALO_SUPERVISE,
+                Capability.RECORD_PREVENTION_SESSIONS,
             },
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
@@ -152,7 +166,8 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.OWN_AREA,
             sources=_HEALTH,
             export_sources=_HEALTH,
-            capabilities=_HEALTH_CAPABILITIES | {Capability.PRAP_SELF_ASSESS},
+            capabilities=_HEALTH_CAPABILITIES
+            | {Capability.PRAP_SELF_ASSESS, Capability.RECORD_ADOLESCENT_HEALTH, Capability.HALO_COUNSEL},
             why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
         ),
         RolePolicy(
@@ -186,6 +201,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.VIEW_AGGREGATES,
                     _C.HANDLE_REFERRALS,
                     _C.KLA_ENTER_VALUES,
+                    _C.RECORD_PREVENTION_SESSIONS,
                 }
             ),
             why="anak tidak sekolah / out-of-school children",
@@ -230,6 +246,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.PLAN_OUTREACH,
                     _C.KLA_MANAGE,
                     _C.KLA_ENTER_VALUES,
+                    _C.RECORD_PREVENTION_SESSIONS,
                 }
             ),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
@@ -248,7 +265,13 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=frozenset({Source.EPPGBM, Source.IMUNISASI}),
             export_sources=frozenset(),
             capabilities=frozenset(
-                {_C.VIEW_CHILDREN, _C.RECORD_INTERVENTIONS, _C.RECORD_MEASUREMENTS, _C.HANDLE_REFERRALS}
+                {
+                    _C.VIEW_CHILDREN,
+                    _C.RECORD_INTERVENTIONS,
+                    _C.RECORD_MEASUREMENTS,
+                    _C.HANDLE_REFERRALS,
+                    _C.RECORD_ADOLESCENT_HEALTH,
+                }
             ),
             why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",
         ),

@@ -5,8 +5,10 @@ from satuanak.web import (
     adminduk_views,
     applications_views,
     audit_views,
+    cegah_views,
     children,
     gesit_views,
+    halo_views,
     imports_views,
     jempol_views,
     kla_views,
@@ -14,6 +16,7 @@ from satuanak.web import (
     prap_views,
     programme_views,
     referral_views,
+    remaja_views,
     token_views,
     views,
 )
@@ -51,4 +54,7 @@ urlpatterns = [
     *applications_views.urlpatterns,
     *kla_views.urlpatterns,
     *token_views.urlpatterns,
+    *remaja_views.urlpatterns,
+    *halo_views.urlpatterns,
+    *cegah_views.urlpatterns,
 ]

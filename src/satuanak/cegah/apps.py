@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CegahConfig(AppConfig):
+    name = "satuanak.cegah"
+    verbose_name = "CEGAH DINI (Bimwin, MPLS) / child-marriage prevention"
