@@ -39,6 +39,9 @@ class AuditAction(models.TextChoices):
     AUDIT_VIEWED = "audit_viewed", "Membuka log audit"
     ACCESS_DENIED = "access_denied", "Akses ditolak"
     PRAP_VIEWED = "prap_viewed", "Membuka halaman PRAP (penilaian puskesmas)"
+    ADOLESCENT_VIEWED = "adolescent_viewed", "Membuka data remaja (PKPR, Posyandu Remaja, anemia, TTD)"
+    HALO_VIEWED = "halo_viewed", "Membuka percakapan Halo Remaja"
+    PREVENTION_VIEWED = "prevention_viewed", "Membuka data CEGAH DINI (Bimwin, MPLS)"
 
 
 class AppendOnlyError(Exception):
