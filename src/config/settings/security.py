@@ -30,6 +30,9 @@ SATUANAK_TRUST_X_FORWARDED_FOR = env_bool("SATUANAK_TRUST_X_FORWARDED_FOR", defa
 # Requests per minute one API token may make (interop/api): a field app syncing a posyandu day
 # makes a few; a script gone wrong makes thousands.
 SATUANAK_API_RATE_PER_MINUTE = _env_int("SATUANAK_API_RATE_PER_MINUTE", 600)
+# Days a closed Halo Remaja conversation keeps its messages and any consented contact before
+# `satuanak halo purge` removes them (counts for statistics stay).
+SATUANAK_HALO_RETENTION_DAYS = _env_int("SATUANAK_HALO_RETENTION_DAYS", 180)
 
 # --- Passwords --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
