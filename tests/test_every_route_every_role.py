@@ -81,6 +81,7 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 # Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
+    "prevention_session_id",
     "declaration_id",
     "request_id",
     "application_id",
@@ -220,6 +221,7 @@ def work(
         "facility_id": certified.facility_id,
         "evidence_id": evidence.pk,
         "assessment_id": certified.pk,
+        "prevention_session_id": cegah_demo_session(personas["dinkes"]),
         # The steward's API token: only the steward may revoke it (others get a 404).
         "token_id": token_create(user=personas["steward"], name="semua rute")[0].pk,
     }
@@ -228,6 +230,26 @@ def work(
         for r in (ordinary, secret)
         if isinstance(r, Referral)
     ]
+
+
+def cegah_demo_session(author: Any) -> int:
+    """A Bimwin session at the first KUA (CEGAH DINI: no personal data)."""
+    from satuanak.cegah.models import Kua
+    from satuanak.cegah.services import cegah_kua_load, prevention_session_record
+
+    cegah_kua_load()
+    kua = Kua.objects.order_by("pk").first()
+    assert kua is not None
+    return prevention_session_record(
+        user=author,
+        kind="bimwin",
+        date=date(2024, 10, 1),
+        venue_kind="kua",
+        venue_id=kua.pk,
+        health_module=True,
+        participants_female=5,
+        participants_male=5,
+    ).pk
 
 
 def _applications(ambassador: Any, child: Child) -> tuple[Any, Any]:

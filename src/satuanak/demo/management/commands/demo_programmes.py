@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from satuanak.adminduk.demo import adminduk_demo_load
 from satuanak.applications.demo import applications_demo_load
+from satuanak.cegah.demo import cegah_demo_load
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
 from satuanak.interop.dhis2.services import dhis2_mapping_load
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         jempol = jempol_demo_load(reference_date=when)
         applications = applications_demo_load(reference_date=when)
         kla = kla_demo_load(reference_date=when)
+        cegah = cegah_demo_load(reference_date=when)
         dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
@@ -54,6 +56,7 @@ class Command(BaseCommand):
             "Permohonan / applications: " + ", ".join(f"{k} {v}" for k, v in applications.items())
         )
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
+        self.stdout.write("CEGAH DINI: " + ", ".join(f"{k} {v}" for k, v in cegah.items()))
         self.stdout.write(
             "DHIS2: " + ", ".join(f"{k} {v}" for k, v in dhis2.items() if not isinstance(v, list))
         )
