@@ -82,6 +82,7 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
     "prevention_session_id",
+    "conversation_id",
     "declaration_id",
     "request_id",
     "application_id",
@@ -201,6 +202,7 @@ def work(
     certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
     evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
     assert evidence is not None
+    from satuanak.halo.services import conversation_start
     from satuanak.interop.tokens import token_create
     from satuanak.kla.services import kla_indicators_load
 
@@ -222,6 +224,9 @@ def work(
         "evidence_id": evidence.pk,
         "assessment_id": certified.pk,
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
+        # A Halo Remaja conversation: supervisors read it; counsellors only while on duty (no
+        # one has a shift here, so they get a 404); everyone else a 403.
+        "conversation_id": conversation_start(topic="other", message="RAHASIA-HALO").conversation.pk,
         # The steward's API token: only the steward may revoke it (others get a 404).
         "token_id": token_create(user=personas["steward"], name="semua rute")[0].pk,
     }

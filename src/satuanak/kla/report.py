@@ -49,6 +49,19 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("hotspots", "Desa titik panas", "Hotspot desa"),
     ("programmes", "Hasil program (GESIT, PRAP, adminduk)", "Programme results"),
     ("referrals", "Rujukan terlambat", "Overdue referrals"),
+    ("adolescents", "Remaja dan pencegahan perkawinan anak", "Adolescents and child-marriage prevention"),
+)
+
+# The platform figures of section 8, in order (kla/selectors.py PLATFORM_COMPUTATIONS).
+ADOLESCENT_FIGURES = (
+    "child_marriage_rate",
+    "pkpr_share",
+    "posyandu_remaja_active",
+    "anaemia_rate",
+    "ttd_coverage",
+    "mpls_coverage",
+    "bimwin_coverage",
+    "halo_answered_24h",
 )
 
 
@@ -226,6 +239,17 @@ class ReferralRow:
 
 
 @dataclass(frozen=True)
+class AdolescentRow:
+    key: str
+    label_id: str
+    label_en: str
+    numerator: int | None
+    denominator: int | None
+    percent: float | None  # None: no data for the quarter
+    data_date: date | None
+
+
+@dataclass(frozen=True)
 class RoadmapRow:
     phase: str
     due: date | None
@@ -258,6 +282,7 @@ class KlaReport:
     adminduk: AdmindukSummary
     referrals: tuple[ReferralRow, ...]
     trend_periods: tuple[str, ...]
+    adolescents: tuple[AdolescentRow, ...] = ()
 
     def district_rate(self, code: str) -> float | None:
         for t in self.flag_trends:
@@ -621,6 +646,29 @@ def _indicator_trends(
     return tuple(out), totals
 
 
+def _adolescents(quarter: str) -> tuple[AdolescentRow, ...]:
+    """Section 8: REMAJA CAKAP/PKPR, anaemia and iron tablets, CEGAH DINI and Halo Remaja beside
+    the child-marriage rate — every row present, "no data" where the programme recorded none."""
+    from satuanak.kla.selectors import PLATFORM_LABELS, kla_platform_value
+
+    rows = []
+    for key in ADOLESCENT_FIGURES:
+        v = kla_platform_value(source=key, period=quarter)
+        label_id, label_en = PLATFORM_LABELS[key]
+        rows.append(
+            AdolescentRow(
+                key=key,
+                label_id=label_id,
+                label_en=label_en,
+                numerator=None if v is None else v.numerator,
+                denominator=None if v is None else v.denominator,
+                percent=None if v is None else v.value,
+                data_date=None if v is None else v.data_date,
+            )
+        )
+    return tuple(rows)
+
+
 def report_build(*, quarter: str, progress: Any = None) -> KlaReport:
     """Every figure of the quarterly report, as of the quarter's end. QuarterError for a bad quarter.
 
@@ -651,6 +699,8 @@ def report_build(*, quarter: str, progress: Any = None) -> KlaReport:
     adminduk = _adminduk(start, end)
     step("rujukan / referrals")
     referrals = _referrals(end)
+    step("remaja / adolescents")
+    adolescents = _adolescents(q)
     return KlaReport(
         quarter=q,
         start=start,
@@ -670,6 +720,7 @@ def report_build(*, quarter: str, progress: Any = None) -> KlaReport:
         adminduk=adminduk,
         referrals=referrals,
         trend_periods=periods,
+        adolescents=adolescents,
     )
 
 

@@ -225,6 +225,15 @@ def report_context(report: KlaReport) -> dict[str, Any]:
             for a in report.adminduk.rows
         ],
         "referrals": [{"r": r, "overdue": small(r.overdue)} for r in report.referrals],
+        "adolescents": [
+            {
+                "a": a,
+                "n": "" if a.numerator is None else small(a.numerator),
+                "d": "" if a.denominator is None else a.denominator,
+                "pct": "-" if a.percent is None else f"{a.percent:.1f}%",
+            }
+            for a in report.adolescents
+        ],
         "referrals_total": small(sum(r.overdue for r in report.referrals)),
         "roadmap": [
             {

@@ -17,6 +17,7 @@ SHEET_TITLES: dict[str, str] = {
     "hotspots": "5 Titik panas",
     "programmes": "6 Program",
     "referrals": "7 Rujukan terlambat",
+    "adolescents": "8 Remaja",
 }
 
 
@@ -341,6 +342,25 @@ def report_sheets(report: KlaReport) -> list[Sheet]:
             header=["unit penerima", "terlambat", "paling lama (hari)"],
             rows=[[r.unit, small(r.overdue), r.oldest_days_late] for r in report.referrals],
             widths={"unit penerima": 40},
+        )
+    )
+    sheets.append(
+        Sheet(
+            title=SHEET_TITLES["adolescents"],
+            notes=_notes(report, "adolescents", "Kosong = belum ada data / empty = no data for the quarter"),
+            header=["ukuran", "measure", "pembilang", "penyebut", "persen", "data per"],
+            rows=[
+                [
+                    a.label_id,
+                    a.label_en,
+                    "" if a.numerator is None else small(a.numerator),
+                    "" if a.denominator is None else a.denominator,
+                    _rate(a.percent),
+                    a.data_date.isoformat() if a.data_date else "",
+                ]
+                for a in report.adolescents
+            ],
+            widths={"ukuran": 45, "measure": 45},
         )
     )
     return sheets

@@ -29,7 +29,10 @@ Platform computations (`kla_platform_values`, keyed by platform source):
 - online_share: online applications (Adminduk Digital) over online applications plus 3-in-1
   birth declarations (not rejected) received in the period;
 - gesit_kecamatan_share: kecamatan with a confirmed GESIT (BAAS) assignment started by the
-  period's last day over all kecamatan.
+  period's last day over all kecamatan;
+- adolescents and prevention (issue 13), computed by their apps' `kla_figures`/`halo_figures`:
+  pkpr_share, posyandu_remaja_active, ttd_coverage, anaemia_rate (satuanak.remaja),
+  mpls_coverage, bimwin_coverage (satuanak.cegah), halo_answered_24h (satuanak.halo).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 import polars as pl
@@ -119,6 +123,18 @@ PLATFORM_LABELS: dict[str, tuple[str, str]] = {
     "violence_served": ("Anak korban kekerasan terlayani", "Child victims of violence served"),
     "online_share": ("Permohonan adminduk daring", "Adminduk requests online"),
     "gesit_kecamatan_share": ("Kecamatan dengan GESIT", "Kecamatan with GESIT"),
+    # Adolescents and prevention (issue 13): shown beside the scorecard and in the report's
+    # section 8; child marriage (II-07) and PRAP (III-13) stay the scored indicators.
+    "pkpr_share": ("Puskesmas memenuhi standar PKPR", "Puskesmas meeting the PKPR standard"),
+    "posyandu_remaja_active": ("Desa dengan Posyandu Remaja aktif", "Desa with an active Posyandu Remaja"),
+    "ttd_coverage": ("Cakupan tablet tambah darah remaja putri", "Iron tablets: adolescent girls reached"),
+    "anaemia_rate": ("Remaja putri anemia (dari yang diskrining)", "Adolescent girls anaemic (of screened)"),
+    "mpls_coverage": (
+        "SMP/MTs dengan MPLS modul kesehatan",
+        "Junior secondary schools with the MPLS health module",
+    ),
+    "bimwin_coverage": ("KUA dengan Bimwin modul kesehatan", "KUA with Bimwin and the health module"),
+    "halo_answered_24h": ("Halo Remaja dijawab dalam 24 jam", "Halo Remaja answered within 24 hours"),
 }
 
 
@@ -322,6 +338,21 @@ def _gesit_share(period: str) -> IndicatorValue | None:
     return IndicatorValue("", _pct(reached, total), reached, total, last, scoring.SOURCE_PLATFORM, "gesit")
 
 
+def _app_figure(module: str, function: str, key: str) -> Callable[[str], IndicatorValue | None]:
+    """A share another app computes as (numerator, denominator, data date) for a period."""
+
+    def compute(period: str) -> IndicatorValue | None:
+        figures = getattr(import_module(module), function)(period=period)
+        if key not in figures:
+            return None
+        num, den, on = figures[key]
+        if den == 0:
+            return None
+        return IndicatorValue("", _pct(num, den), num, den, on, scoring.SOURCE_PLATFORM, key)
+
+    return compute
+
+
 PLATFORM_COMPUTATIONS: dict[str, Callable[[str], IndicatorValue | None]] = {
     "akta_coverage": lambda p: _flag_value("no_akta", p, complement=True),
     "kia_coverage": lambda p: _flag_value("no_kia", p, complement=True),
@@ -335,6 +366,15 @@ PLATFORM_COMPUTATIONS: dict[str, Callable[[str], IndicatorValue | None]] = {
     "violence_served": _violence_served,
     "online_share": _online_share,
     "gesit_kecamatan_share": _gesit_share,
+    "pkpr_share": _app_figure("satuanak.remaja.selectors", "kla_figures", "pkpr_share"),
+    "posyandu_remaja_active": _app_figure(
+        "satuanak.remaja.selectors", "kla_figures", "posyandu_remaja_active"
+    ),
+    "ttd_coverage": _app_figure("satuanak.remaja.selectors", "kla_figures", "ttd_coverage"),
+    "anaemia_rate": _app_figure("satuanak.remaja.selectors", "kla_figures", "anaemia_rate"),
+    "mpls_coverage": _app_figure("satuanak.cegah.selectors", "kla_figures", "mpls_coverage"),
+    "bimwin_coverage": _app_figure("satuanak.cegah.selectors", "kla_figures", "bimwin_coverage"),
+    "halo_answered_24h": _app_figure("satuanak.halo.selectors", "halo_figures", "halo_answered_24h"),
 }
 
 

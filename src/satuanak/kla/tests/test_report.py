@@ -267,3 +267,46 @@ def test_the_page_sends_an_anonymous_visitor_to_sign_in(reference_data: None) ->
     response = Client().get(reverse("web:kla-report", args=[Q4, "pdf"]))
     assert response.status_code == 302
     assert "login" in response["Location"] or "masuk" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_section_8_shows_the_adolescent_programmes_and_says_where_there_is_no_data(
+    dataset: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    from satuanak.cegah.models import Kua
+    from satuanak.cegah.services import cegah_kua_load, prevention_session_record
+
+    cegah_kua_load()
+    kua = Kua.objects.order_by("pk").first()
+    assert kua is not None
+    prevention_session_record(
+        user=personas["dinkes"],
+        kind="bimwin",
+        date=date(2024, 11, 5),
+        venue_kind="kua",
+        venue_id=kua.pk,
+        health_module=True,
+        participants_female=12,
+        participants_male=10,
+        today=date(2024, 12, 31),
+    )
+    report = report_build(quarter=Q4)
+    rows = {a.key: a for a in report.adolescents}
+    assert list(rows) == [
+        "child_marriage_rate",
+        "pkpr_share",
+        "posyandu_remaja_active",
+        "anaemia_rate",
+        "ttd_coverage",
+        "mpls_coverage",
+        "bimwin_coverage",
+        "halo_answered_24h",
+    ]
+    bimwin = rows["bimwin_coverage"]
+    assert Kua.objects.count() == 17
+    assert (bimwin.numerator, bimwin.denominator) == (1, 17)
+    assert bimwin.percent == pytest.approx(100 / 17, abs=1e-3)
+    assert rows["pkpr_share"].percent is None and rows["halo_answered_24h"].percent is None
+    flat = " ".join(_pdf_text(report_pdf(report)).split())
+    section = flat[flat.index("8. Remaja dan pencegahan") :]
+    assert "5.9%" in section and "belum ada data / no data" in section

@@ -15,6 +15,7 @@ from satuanak.applications.demo import applications_demo_load
 from satuanak.cegah.demo import cegah_demo_load
 from satuanak.flags.models import ChildFlag
 from satuanak.gesit.demo import gesit_demo_load
+from satuanak.halo.demo import halo_demo_load
 from satuanak.interop.dhis2.services import dhis2_mapping_load
 from satuanak.jempol.demo import jempol_demo_load
 from satuanak.kla.demo import kla_demo_load
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         applications = applications_demo_load(reference_date=when)
         kla = kla_demo_load(reference_date=when)
         cegah = cegah_demo_load(reference_date=when)
+        halo = halo_demo_load(reference_date=when)
         dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
@@ -57,6 +59,7 @@ class Command(BaseCommand):
         )
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
         self.stdout.write("CEGAH DINI: " + ", ".join(f"{k} {v}" for k, v in cegah.items()))
+        self.stdout.write("Halo Remaja: " + ", ".join(f"{k} {v}" for k, v in halo.items()))
         self.stdout.write(
             "DHIS2: " + ", ".join(f"{k} {v}" for k, v in dhis2.items() if not isinstance(v, list))
         )
