@@ -82,6 +82,7 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
     "prevention_session_id",
+    "posyandu_remaja_id",
     "conversation_id",
     "declaration_id",
     "request_id",
@@ -205,6 +206,7 @@ def work(
     from satuanak.halo.services import conversation_start
     from satuanak.interop.tokens import token_create
     from satuanak.kla.services import kla_indicators_load
+    from satuanak.remaja.services import posyandu_remaja_create
 
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
@@ -226,6 +228,9 @@ def work(
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
         # A Halo Remaja conversation: supervisors read it; counsellors only while on duty (no
         # one has a shift here, so they get a 404); everyone else a 403.
+        "posyandu_remaja_id": posyandu_remaja_create(
+            user=personas["dinkes"], desa_code=a.desa.code, name="Posyandu Remaja uji"
+        ).pk,
         "conversation_id": conversation_start(topic="other", message="RAHASIA-HALO").conversation.pk,
         # The steward's API token: only the steward may revoke it (others get a 404).
         "token_id": token_create(user=personas["steward"], name="semua rute")[0].pk,

@@ -190,6 +190,23 @@ def _timeline(request: HttpRequest, child: Child) -> list[TimelineEntry]:
                 status_class="warn" if flagged and not sc.referral_id else "",
             )
         )
+    from satuanak.remaja.selectors import anaemia_for_child
+
+    for view in anaemia_for_child(request.user, child):
+        hb, follow = view.screening, view.follow_up
+        entries.append(
+            TimelineEntry(
+                on=hb.screened_on,
+                what="screening",
+                title=f"Skrining anemia / anaemia screening: Hb {hb.hb_g_dl} g/dL",
+                detail=f"{view.severity_label} · {hb.school.name}" if hb.school_id else view.severity_label,
+                status=""
+                if follow is None
+                else f"{follow.status_label} · batas / due {follow.due_on:%d-%m-%Y}",
+                status_class="" if follow is None else ("warn" if follow.is_open else "ok"),
+                link=reverse("web:remaja-anaemia-child", args=[child.pk]),
+            )
+        )
     return sorted(entries, key=lambda e: e.on, reverse=True)[:100]
 
 

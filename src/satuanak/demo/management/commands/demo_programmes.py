@@ -21,6 +21,7 @@ from satuanak.jempol.demo import jempol_demo_load
 from satuanak.kla.demo import kla_demo_load
 from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
+from satuanak.remaja.demo import remaja_demo_load
 
 # Sungai Raya (Puskesmas Sungai Duri, where the demo's cadre works) and Samalantan.
 KECAMATAN = ("61.07.01", "61.07.02")
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         kla = kla_demo_load(reference_date=when)
         cegah = cegah_demo_load(reference_date=when)
         halo = halo_demo_load(reference_date=when)
+        remaja = remaja_demo_load(reference_date=when)
         dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
@@ -59,6 +61,7 @@ class Command(BaseCommand):
         )
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
         self.stdout.write("CEGAH DINI: " + ", ".join(f"{k} {v}" for k, v in cegah.items()))
+        self.stdout.write("Remaja: " + ", ".join(f"{k} {v}" for k, v in remaja.items()))
         self.stdout.write("Halo Remaja: " + ", ".join(f"{k} {v}" for k, v in halo.items()))
         self.stdout.write(
             "DHIS2: " + ", ".join(f"{k} {v}" for k, v in dhis2.items() if not isinstance(v, list))
