@@ -169,10 +169,37 @@ def _interop_pages(page: Page, base: str) -> None:
     page.screenshot(path=str(OUT / "api-docs.png"), full_page=False)
 
 
+ADOLESCENT_SHOTS = ("remaja", "halo-start", "halo-conversation", "cegah")
+
+
+def _adolescent_pages(page: Page, base: str, conversation_id: int | None) -> None:
+    """Issue 13: the adolescent-health overview, Halo Remaja's public page and a conversation as
+    its supervisor sees it, and CEGAH DINI's coverage."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/halo/")
+    page.screenshot(path=str(OUT / "halo-start.png"), full_page=True)
+    _login(page, base, "dinkes")
+    page.goto(f"{base}/remaja/kesehatan/")
+    page.screenshot(path=str(OUT / "remaja.png"), full_page=True)
+    if conversation_id:
+        page.goto(f"{base}/halo/konselor/{conversation_id}/")
+        page.screenshot(path=str(OUT / "halo-conversation.png"), full_page=True)
+    page.goto(f"{base}/cegah/")
+    page.screenshot(path=str(OUT / "cegah.png"), full_page=False)  # the top: coverage and gaps
+
+
+def _escalated_conversation() -> int | None:
+    from satuanak.halo.models import Conversation
+
+    found = Conversation.objects.filter(status="escalated").order_by("pk").first()
+    return found.pk if found else None
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     child_id, pair_id = _ids()
     programme_ids = _programme_ids()
+    conversation_id = _escalated_conversation()
     port = _port()
     env = dict(os.environ, SATUANAK_DEBUG="false", PYTHONPATH=str(ROOT / "src"))
     # the production settings serve static files from STATIC_ROOT (whitenoise)
@@ -225,11 +252,12 @@ def main() -> None:
                 page.screenshot(path=str(OUT / "review.png"), full_page=True)
             _programme_pages(page, base, programme_ids)
             _interop_pages(page, base)
+            _adolescent_pages(page, base, conversation_id)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
-    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS, *INTEROP_SHOTS):
+    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS, *INTEROP_SHOTS, *ADOLESCENT_SHOTS):
         path = OUT / f"{name}.png"
         print(path, "ok" if path.exists() else "missing")
 
