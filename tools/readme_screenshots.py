@@ -257,7 +257,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    for name in ("public", "map", "map-page", "child", "review", *PROGRAMME_SHOTS, *INTEROP_SHOTS, *ADOLESCENT_SHOTS):
+    for name in (
+        "public",
+        "map",
+        "map-page",
+        "child",
+        "review",
+        *PROGRAMME_SHOTS,
+        *INTEROP_SHOTS,
+        *ADOLESCENT_SHOTS,
+    ):
         path = OUT / f"{name}.png"
         print(path, "ok" if path.exists() else "missing")
 
