@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "satuanak.remaja",
     "satuanak.halo",
     "satuanak.cegah",
+    "satuanak.partisipasi",
+    "satuanak.kemitraan",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

@@ -64,6 +64,15 @@ class Capability(StrEnum):
     HALO_COUNSEL = "halo_counsel"  # answer Halo Remaja conversations while on the rota
     HALO_SUPERVISE = "halo_supervise"  # take escalations, see every conversation, keep the rota
     RECORD_PREVENTION_SESSIONS = "record_prevention_sessions"  # CEGAH DINI: Bimwin at KUA, MPLS at schools
+    # Participation and partnerships (issue 14).
+    SUBMIT_2P_REPORTS = (
+        "submit_2p_reports"  # Forum Anak "Pelopor dan Pelapor": report a concern, follow one's own
+    )
+    HANDLE_2P_REPORTS = "handle_2p_reports"  # an agency triages and answers the reports in its queue
+    RECORD_MUSRENBANG = "record_musrenbang"  # Forum Anak proposals and their outcome in planning rounds
+    MANAGE_PARTNERSHIPS = (
+        "manage_partnerships"  # APSAI members and commitments, programme funding, IKM surveys
+    )
     # KLA evaluation (aggregates only).
     KLA_MANAGE = "kla_manage"  # the task force: edit the indicator set and weights, publish a version
     KLA_ENTER_VALUES = "kla_enter_values"  # a responsible agency enters an indicator's value with evidence
@@ -82,11 +91,14 @@ FACILITY_CAPABILITIES = frozenset(
         Capability.KLA_MANAGE,
         Capability.KLA_ENTER_VALUES,
         Capability.RECORD_PREVENTION_SESSIONS,
+        Capability.HANDLE_2P_REPORTS,
+        Capability.RECORD_MUSRENBANG,
+        Capability.MANAGE_PARTNERSHIPS,
     }
 )
 # Capabilities over records the user made themselves (a birth operator's own declarations), not
 # over the registry: a role without personal data may hold them.
-OWN_RECORD_CAPABILITIES = frozenset({Capability.DECLARE_BIRTHS})
+OWN_RECORD_CAPABILITIES = frozenset({Capability.DECLARE_BIRTHS, Capability.SUBMIT_2P_REPORTS})
 
 
 class AreaScope(StrEnum):
@@ -139,7 +151,8 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             export_sources=frozenset(Source) - {Source.SIMFONI},
             # Runs the platform, not the counselling channel: adolescents' conversations are for
             # the counsellors on duty and their supervisors only.
-            capabilities=frozenset(_C) - {_C.HALO_COUNSEL, _C.HALO_SUPERVISE},
+            # Forum Anak's reports are the children's own voice, not the steward's.
+            capabilities=frozenset(_C) - {_C.HALO_COUNSEL, _C.HALO_SUPERVISE, _C.SUBMIT_2P_REPORTS},
             why="mengelola impor, penautan, pengguna dan audit / runs imports, linkage, users, audit",
             import_sources=frozenset(Source),
         ),
@@ -158,6 +171,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                 Capability.HALO_COUNSEL,
                 Capability.HALO_SUPERVISE,
                 Capability.RECORD_PREVENTION_SESSIONS,
+                Capability.HANDLE_2P_REPORTS,
             },
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
@@ -185,6 +199,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.PROCESS_ADMINDUK,
                     _C.PLAN_OUTREACH,
                     _C.KLA_ENTER_VALUES,
+                    _C.HANDLE_2P_REPORTS,
                 }
             ),
             why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
@@ -202,6 +217,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.HANDLE_REFERRALS,
                     _C.KLA_ENTER_VALUES,
                     _C.RECORD_PREVENTION_SESSIONS,
+                    _C.HANDLE_2P_REPORTS,
                 }
             ),
             why="anak tidak sekolah / out-of-school children",
@@ -228,6 +244,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.RUN_IMPORTS,
                     _C.HANDLE_REFERRALS,
                     _C.KLA_ENTER_VALUES,
+                    _C.HANDLE_2P_REPORTS,
                 }
             ),
             why="kasus kekerasan dan rujukan / violence cases and referrals",
@@ -247,6 +264,9 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.KLA_MANAGE,
                     _C.KLA_ENTER_VALUES,
                     _C.RECORD_PREVENTION_SESSIONS,
+                    _C.HANDLE_2P_REPORTS,
+                    _C.RECORD_MUSRENBANG,
+                    _C.MANAGE_PARTNERSHIPS,
                 }
             ),
             why="peta, indikator dan skor KLA dari agregat / maps and KLA from aggregates",
@@ -280,7 +300,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.RECORD_CHILD_VOICE}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.RECORD_CHILD_VOICE, _C.SUBMIT_2P_REPORTS}),
             why="agregat yang disensor / suppressed aggregates only",
         ),
     ]

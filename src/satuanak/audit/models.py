@@ -42,6 +42,8 @@ class AuditAction(models.TextChoices):
     ADOLESCENT_VIEWED = "adolescent_viewed", "Membuka data remaja (PKPR, Posyandu Remaja, anemia, TTD)"
     HALO_VIEWED = "halo_viewed", "Membuka percakapan Halo Remaja"
     PREVENTION_VIEWED = "prevention_viewed", "Membuka data CEGAH DINI (Bimwin, MPLS)"
+    PARTICIPATION_VIEWED = "participation_viewed", "Membuka laporan Forum Anak (2P) / usulan Musrenbang"
+    PARTNERSHIP_VIEWED = "partnership_viewed", "Membuka data IKM, APSAI atau pendanaan program"
 
 
 class AppendOnlyError(Exception):

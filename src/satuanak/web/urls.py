@@ -11,8 +11,10 @@ from satuanak.web import (
     halo_views,
     imports_views,
     jempol_views,
+    kemitraan_views,
     kla_views,
     linkage_views,
+    partisipasi_views,
     prap_views,
     programme_views,
     referral_views,
@@ -57,4 +59,6 @@ urlpatterns = [
     *remaja_views.urlpatterns,
     *halo_views.urlpatterns,
     *cegah_views.urlpatterns,
+    *partisipasi_views.urlpatterns,
+    *kemitraan_views.urlpatterns,
 ]
