@@ -43,16 +43,16 @@ from satuanak.kemitraan.services import (
     question_set,
 )
 
-# (respondents in the earlier quarter, in the later one, share of "4" answers, of "3") per point.
-# The later quarter's shares are higher: the roadmap's services were meant to improve.
-IKM_PLAN: dict[str, tuple[int, int, int, int]] = {
-    "disdukcapil": (40, 46, 30, 45),
-    "jempol": (32, 38, 45, 40),
-    "pkm:0": (34, 31, 20, 50),
-    "pkm:1": (30, 33, 35, 45),
-    "pkm:2": (9, 12, 40, 40),  # too few respondents, both quarters
+# (respondents in the earlier quarter, in the later one, share of "4" answers, of "3", percentage
+# points more "4" answers in the later quarter) per point: services were meant to improve, some
+# enough to meet the +15% target (Jempol, the first puskesmas), others not yet.
+IKM_PLAN: dict[str, tuple[int, int, int, int, int]] = {
+    "disdukcapil": (40, 46, 30, 45, 12),
+    "jempol": (32, 38, 30, 40, 45),
+    "pkm:0": (34, 31, 20, 50, 60),
+    "pkm:1": (30, 33, 35, 45, 12),
+    "pkm:2": (9, 12, 40, 40, 12),  # too few respondents, both quarters
 }
-QUARTER_UPLIFT = 12  # percentage points more "4" answers in the later quarter
 
 COMPANIES: tuple[tuple[str, str, str, str], ...] = (
     ("PT Sawit Lestari Bengkayang (contoh)", "Perkebunan kelapa sawit", "2024-03-12", "Ibu R. Lestari"),
@@ -121,10 +121,10 @@ def _ikm_load(reference_date: date, by: User) -> tuple[int, int]:
     earlier_start, earlier_end, earlier = _quarter(this_start - timedelta(days=1))
     responses = baselines = 0
     for key, point in _points().items():
-        n_early, n_late, fours, threes = IKM_PLAN[key]
+        n_early, n_late, fours, threes, uplift = IKM_PLAN[key]
         for start, end, n, lift in (
             (earlier_start, earlier_end, n_early, 0),
-            (this_start, reference_date, n_late, QUARTER_UPLIFT),
+            (this_start, reference_date, n_late, uplift),
         ):
             if IkmResponse.objects.filter(point=point, answered_on__range=(start, end)).exists():
                 continue
