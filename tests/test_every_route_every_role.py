@@ -75,12 +75,14 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
     for key, value in work.items():
         url = url.replace(f"<int:{key}>", str(value))
     url = url.replace("<str:quarter>", "2024Q4").replace("<str:fmt>", "pdf")
+    url = url.replace("<str:point_code>", "disdukcapil")
     return "/" + url.replace("<str:kind>", "akta").replace("<str:tracking_code>", str(work["tracking_code"]))
 
 
 # Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
+    "company_id",
     "prevention_session_id",
     "posyandu_remaja_id",
     "conversation_id",
@@ -101,7 +103,12 @@ VIOLENCE_AUTHOR = "pkm_sungai_duri"
 BLANK_FORMS = ("adminduk-declaration-new",)
 # POST-only routes that change something: a GET gets 405 (the first ones are posted to below).
 API_PUBLIC = ("api-v1:openapi-json", "api-v1:openapi-view")
-GET_405 = ("referral-status", "adminduk-declaration-resubmit", "adminduk-review-action")
+GET_405 = (
+    "referral-status",
+    "adminduk-declaration-resubmit",
+    "adminduk-review-action",
+    "kemitraan-ikm-baseline",
+)
 POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", *GET_405)
 
 
@@ -205,9 +212,11 @@ def work(
     assert evidence is not None
     from satuanak.halo.services import conversation_start
     from satuanak.interop.tokens import token_create
+    from satuanak.kemitraan.services import company_create, ikm_service_points_sync
     from satuanak.kla.services import kla_indicators_load
     from satuanak.remaja.services import posyandu_remaja_create
 
+    ikm_service_points_sync()  # the public IKM survey of a service point (disdukcapil)
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
     school_request, application = _applications(personas["duta_sekolah"], a)
@@ -226,6 +235,13 @@ def work(
         "evidence_id": evidence.pk,
         "assessment_id": certified.pk,
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
+        "company_id": company_create(
+            name="PT Uji Ramah Anak",
+            sector="perkebunan",
+            joined_on="2024-01-01",
+            contact_person="Narahubung",
+            by=personas["bappeda"],
+        ).pk,
         # A Halo Remaja conversation: supervisors read it; counsellors only while on duty (no
         # one has a shift here, so they get a 404); everyone else a 403.
         "posyandu_remaja_id": posyandu_remaja_create(

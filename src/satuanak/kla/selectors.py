@@ -32,7 +32,8 @@ Platform computations (`kla_platform_values`, keyed by platform source):
   period's last day over all kecamatan;
 - adolescents and prevention (issue 13), computed by their apps' `kla_figures`/`halo_figures`:
   pkpr_share, posyandu_remaja_active, ttd_coverage, anaemia_rate (satuanak.remaja),
-  mpls_coverage, bimwin_coverage (satuanak.cegah), halo_answered_24h (satuanak.halo).
+  mpls_coverage, bimwin_coverage (satuanak.cegah), halo_answered_24h (satuanak.halo);
+- partnerships (issue 14): apsai_delivered, funding_spent (satuanak.kemitraan).
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ PLATFORM_LABELS: dict[str, tuple[str, str]] = {
     ),
     "bimwin_coverage": ("KUA dengan Bimwin modul kesehatan", "KUA with Bimwin and the health module"),
     "halo_answered_24h": ("Halo Remaja dijawab dalam 24 jam", "Halo Remaja answered within 24 hours"),
+    # Participation and partnerships (issue 14).
+    "apsai_delivered": ("Komitmen APSAI terealisasi", "APSAI commitments delivered"),
+    "funding_spent": ("Realisasi dana program anak", "Child programme funds spent of planned"),
 }
 
 
@@ -375,6 +379,8 @@ PLATFORM_COMPUTATIONS: dict[str, Callable[[str], IndicatorValue | None]] = {
     "mpls_coverage": _app_figure("satuanak.cegah.selectors", "kla_figures", "mpls_coverage"),
     "bimwin_coverage": _app_figure("satuanak.cegah.selectors", "kla_figures", "bimwin_coverage"),
     "halo_answered_24h": _app_figure("satuanak.halo.selectors", "halo_figures", "halo_answered_24h"),
+    "apsai_delivered": _app_figure("satuanak.kemitraan.selectors", "partnership_figures", "apsai_delivered"),
+    "funding_spent": _app_figure("satuanak.kemitraan.selectors", "partnership_figures", "funding_spent"),
 }
 
 

@@ -18,6 +18,7 @@ from satuanak.gesit.demo import gesit_demo_load
 from satuanak.halo.demo import halo_demo_load
 from satuanak.interop.dhis2.services import dhis2_mapping_load
 from satuanak.jempol.demo import jempol_demo_load
+from satuanak.kemitraan.demo import kemitraan_demo_load
 from satuanak.kla.demo import kla_demo_load
 from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         cegah = cegah_demo_load(reference_date=when)
         halo = halo_demo_load(reference_date=when)
         remaja = remaja_demo_load(reference_date=when)
+        kemitraan = kemitraan_demo_load(reference_date=when)
         dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
@@ -62,6 +64,7 @@ class Command(BaseCommand):
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
         self.stdout.write("CEGAH DINI: " + ", ".join(f"{k} {v}" for k, v in cegah.items()))
         self.stdout.write("Remaja: " + ", ".join(f"{k} {v}" for k, v in remaja.items()))
+        self.stdout.write("IKM, APSAI, dana: " + ", ".join(f"{k} {v}" for k, v in kemitraan.items()))
         self.stdout.write("Halo Remaja: " + ", ".join(f"{k} {v}" for k, v in halo.items()))
         self.stdout.write(
             "DHIS2: " + ", ".join(f"{k} {v}" for k, v in dhis2.items() if not isinstance(v, list))
