@@ -83,6 +83,8 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
     "company_id",
+    "report_id",
+    "proposal_id",
     "prevention_session_id",
     "posyandu_remaja_id",
     "conversation_id",
@@ -108,6 +110,9 @@ GET_405 = (
     "adminduk-declaration-resubmit",
     "adminduk-review-action",
     "kemitraan-ikm-baseline",
+    "partisipasi-report-action",
+    "partisipasi-report-link",
+    "partisipasi-proposal-outcome",
 )
 POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", *GET_405)
 
@@ -214,6 +219,7 @@ def work(
     from satuanak.interop.tokens import token_create
     from satuanak.kemitraan.services import company_create, ikm_service_points_sync
     from satuanak.kla.services import kla_indicators_load
+    from satuanak.partisipasi.services import proposal_record, report_submit
     from satuanak.remaja.services import posyandu_remaja_create
 
     ikm_service_points_sync()  # the public IKM survey of a service point (disdukcapil)
@@ -235,6 +241,20 @@ def work(
         "evidence_id": evidence.pk,
         "assessment_id": certified.pk,
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
+        # A Forum Anak 2P report of the planners' queue, and a Musrenbang proposal.
+        "report_id": report_submit(
+            user=personas["publik"], report_type="other", desa_code=a.desa.code, description="Taman rusak"
+        ).pk,
+        "proposal_id": proposal_record(
+            user=personas["bappeda"],
+            year=2024,
+            entry_level="desa",
+            title="Taman bermain",
+            description="Usulan Forum Anak",
+            forum_anak="Forum Anak Desa",
+            sector="health",
+            desa_code=a.desa.code,
+        ).pk,
         "company_id": company_create(
             name="PT Uji Ramah Anak",
             sector="perkebunan",

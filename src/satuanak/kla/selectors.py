@@ -33,7 +33,8 @@ Platform computations (`kla_platform_values`, keyed by platform source):
 - adolescents and prevention (issue 13), computed by their apps' `kla_figures`/`halo_figures`:
   pkpr_share, posyandu_remaja_active, ttd_coverage, anaemia_rate (satuanak.remaja),
   mpls_coverage, bimwin_coverage (satuanak.cegah), halo_answered_24h (satuanak.halo);
-- partnerships (issue 14): apsai_delivered, funding_spent (satuanak.kemitraan).
+- participation and partnerships (issue 14): apsai_delivered, funding_spent (satuanak.kemitraan),
+  2p_answered_14d, musrenbang_accepted (satuanak.partisipasi).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ PLATFORM_LABELS: dict[str, tuple[str, str]] = {
     # Participation and partnerships (issue 14).
     "apsai_delivered": ("Komitmen APSAI terealisasi", "APSAI commitments delivered"),
     "funding_spent": ("Realisasi dana program anak", "Child programme funds spent of planned"),
+    "2p_answered_14d": ("Laporan Forum Anak dijawab ≤ 14 hari", "Forum Anak reports answered within 14 days"),
+    "musrenbang_accepted": (
+        "Usulan Forum Anak diterima Musrenbang",
+        "Forum Anak proposals accepted in Musrenbang",
+    ),
 }
 
 
@@ -381,6 +387,12 @@ PLATFORM_COMPUTATIONS: dict[str, Callable[[str], IndicatorValue | None]] = {
     "halo_answered_24h": _app_figure("satuanak.halo.selectors", "halo_figures", "halo_answered_24h"),
     "apsai_delivered": _app_figure("satuanak.kemitraan.selectors", "partnership_figures", "apsai_delivered"),
     "funding_spent": _app_figure("satuanak.kemitraan.selectors", "partnership_figures", "funding_spent"),
+    "2p_answered_14d": _app_figure(
+        "satuanak.partisipasi.selectors", "participation_figures", "2p_answered_14d"
+    ),
+    "musrenbang_accepted": _app_figure(
+        "satuanak.partisipasi.selectors", "participation_figures", "musrenbang_accepted"
+    ),
 }
 
 

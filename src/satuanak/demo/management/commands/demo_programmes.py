@@ -20,6 +20,7 @@ from satuanak.interop.dhis2.services import dhis2_mapping_load
 from satuanak.jempol.demo import jempol_demo_load
 from satuanak.kemitraan.demo import kemitraan_demo_load
 from satuanak.kla.demo import kla_demo_load
+from satuanak.partisipasi.demo import partisipasi_demo_load
 from satuanak.prap.demo import prap_demo_load
 from satuanak.referrals.demo import referrals_demo_load
 from satuanak.remaja.demo import remaja_demo_load
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         halo = halo_demo_load(reference_date=when)
         remaja = remaja_demo_load(reference_date=when)
         kemitraan = kemitraan_demo_load(reference_date=when)
+        partisipasi = partisipasi_demo_load(reference_date=when)
         dhis2 = dhis2_mapping_load()  # the default mapping, so the DHIS2 export works out of the box
         self.stdout.write("GESIT: " + ", ".join(f"{k} {v}" for k, v in gesit.items()))
         self.stdout.write("Rujukan / referrals: " + ", ".join(f"{k} {v}" for k, v in referrals.items()))
@@ -64,6 +66,9 @@ class Command(BaseCommand):
         self.stdout.write("KLA: " + ", ".join(f"{k} {v}" for k, v in kla.items()))
         self.stdout.write("CEGAH DINI: " + ", ".join(f"{k} {v}" for k, v in cegah.items()))
         self.stdout.write("Remaja: " + ", ".join(f"{k} {v}" for k, v in remaja.items()))
+        self.stdout.write(
+            "Forum Anak 2P, Musrenbang: " + ", ".join(f"{k} {v}" for k, v in partisipasi.items())
+        )
         self.stdout.write("IKM, APSAI, dana: " + ", ".join(f"{k} {v}" for k, v in kemitraan.items()))
         self.stdout.write("Halo Remaja: " + ", ".join(f"{k} {v}" for k, v in halo.items()))
         self.stdout.write(
