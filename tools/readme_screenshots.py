@@ -188,6 +188,39 @@ def _adolescent_pages(page: Page, base: str, conversation_id: int | None) -> Non
     page.screenshot(path=str(OUT / "cegah.png"), full_page=False)  # the top: coverage and gaps
 
 
+PARTICIPATION_SHOTS = ("forum-anak-report", "forum-anak-queue", "ikm", "funding")
+
+
+def _participation_pages(page: Page, base: str, report_ids: tuple[int | None, int | None]) -> None:
+    """Issue 14: a Forum Anak member's report as they see it, the same report in the health
+    queue, the IKM results and programme funding."""
+    own_report, health_report = report_ids
+    page.context.clear_cookies()
+    _login(page, base, "publik")
+    if own_report:
+        page.goto(f"{base}/forum-anak/laporan-saya/{own_report}/")
+        page.screenshot(path=str(OUT / "forum-anak-report.png"), full_page=True)
+    page.context.clear_cookies()
+    _login(page, base, "dinkes")
+    if health_report:
+        page.goto(f"{base}/forum-anak/antrean/{health_report}/")
+        page.screenshot(path=str(OUT / "forum-anak-queue.png"), full_page=True)
+    page.context.clear_cookies()
+    _login(page, base, "bappeda")
+    page.goto(f"{base}/ikm/hasil/?periode=2024Q4")
+    page.screenshot(path=str(OUT / "ikm.png"), full_page=False)
+    page.goto(f"{base}/kemitraan/dana/?tahun=2024")
+    page.screenshot(path=str(OUT / "funding.png"), full_page=False)  # the totals; entries follow
+
+
+def _participation_ids() -> tuple[int | None, int | None]:
+    from satuanak.partisipasi.models import Report
+
+    answered = Report.objects.filter(handler_role="health_officer", status__in=["answered", "closed"])
+    first = answered.order_by("pk").first()
+    return (first.pk if first else None, first.pk if first else None)
+
+
 def _escalated_conversation() -> int | None:
     from satuanak.halo.models import Conversation
 
@@ -200,6 +233,7 @@ def main() -> None:
     child_id, pair_id = _ids()
     programme_ids = _programme_ids()
     conversation_id = _escalated_conversation()
+    report_ids = _participation_ids()
     port = _port()
     env = dict(os.environ, SATUANAK_DEBUG="false", PYTHONPATH=str(ROOT / "src"))
     # the production settings serve static files from STATIC_ROOT (whitenoise)
@@ -253,6 +287,7 @@ def main() -> None:
             _programme_pages(page, base, programme_ids)
             _interop_pages(page, base)
             _adolescent_pages(page, base, conversation_id)
+            _participation_pages(page, base, report_ids)
             browser.close()
     finally:
         server.terminate()
