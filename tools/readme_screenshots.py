@@ -151,7 +151,7 @@ def _programme_pages(page: Page, base: str, ids: dict[str, int]) -> None:
         page.screenshot(path=str(OUT / "prap-checklist.png"), full_page=True)
 
 
-INTEROP_SHOTS = ("tokens", "api-docs")
+INTEROP_SHOTS = ("tokens", "api-docs", "menu")
 
 
 def _interop_pages(page: Page, base: str) -> None:
@@ -164,6 +164,12 @@ def _interop_pages(page: Page, base: str) -> None:
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(OUT / "tokens.png"), full_page=True)
+    page.context.clear_cookies()
+    _login(page, base, "steward")
+    page.goto(f"{base}/audit/")
+    page.click("details.nav-group >> text=Program")
+    # the open group hangs below the header: shoot the top of the page, not the header element
+    page.screenshot(path=str(OUT / "menu.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 360})
     page.goto(f"{base}/api/v1/docs/")
     page.wait_for_selector(".opblock", timeout=15000)
     page.screenshot(path=str(OUT / "api-docs.png"), full_page=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from satuanak.web.selectors import UserBadge, user_badge
@@ -19,6 +21,16 @@ def header_user_badge(user: object) -> UserBadge | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return user_badge(user)  # type: ignore[arg-type]
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context: Any) -> list[Any]:
+    """The grouped main menu for the signed-in (or anonymous) user on this page (web/nav.py)."""
+    from satuanak.web.nav import menu_for
+
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return menu_for(getattr(request, "user", None), getattr(match, "url_name", "") or "")
 
 
 @register.filter
