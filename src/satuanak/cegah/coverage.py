@@ -29,16 +29,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from satuanak.core.periods import PeriodError as PeriodError
+from satuanak.core.periods import previous_quarter as previous_quarter
+from satuanak.core.periods import quarter_bounds as quarter_bounds
+from satuanak.core.periods import quarter_of as quarter_of
+
 BIMWIN = "bimwin"
 MPLS = "mpls"
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-class PeriodError(ValueError):
-    """A school year or quarter that cannot be read; the message is "Bahasa Indonesia / English"."""
-
 
 # --- periods ----------------------------------------------------------------------------------
 
@@ -59,28 +58,6 @@ def school_year_bounds(school_year: str) -> tuple[date, date]:
         )
     start = int(m.group(1))
     return date(start, 7, 1), date(start + 1, 6, 30)
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(quarter: str) -> tuple[date, date]:
-    """First and last day of "2024Q4"."""
-    m = _QUARTER.match(quarter.strip()) if isinstance(quarter, str) else None
-    if not m or not 2000 <= int(m.group(1)) <= 2100:
-        raise PeriodError(
-            f"Triwulan tidak sah: {str(quarter)[:20]!r} (mis. 2024Q4). / "
-            f"Invalid quarter: {str(quarter)[:20]!r} (e.g. 2024Q4)."
-        )
-    year, q = int(m.group(1)), int(m.group(2))
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first, after - timedelta(days=1)
-
-
-def previous_quarter(quarter: str) -> str:
-    return quarter_of(quarter_bounds(quarter)[0] - timedelta(days=1))
 
 
 def quarters_of_school_year(school_year: str) -> list[str]:

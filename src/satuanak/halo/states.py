@@ -26,7 +26,9 @@ not wait for the supervisor to sign in) and the adolescent may still write: the 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
+
+from satuanak.core.periods import quarter_bounds as quarter_bounds  # the statistics' quarters
 
 # --- statuses and actions -------------------------------------------------------------------
 
@@ -212,23 +214,7 @@ def code_normalise(text: str) -> str | None:
     return cleaned
 
 
-# --- quarters (the KLA period format, "2024Q4") ---------------------------------------------
-
-_PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def quarter_bounds(period: str) -> tuple[date, date]:
-    """First and last day of "2024Q4"; ValueError (bilingual) for anything else."""
-    m = _PERIOD.match(period.strip()) if isinstance(period, str) else None
-    if not m or not 2000 <= int(m.group(1)) <= 2100:
-        raise ValueError(
-            f"Periode tidak sah: {str(period)[:20]!r} (mis. 2024Q4). / "
-            f"Invalid period: {str(period)[:20]!r} (e.g. 2024Q4)."
-        )
-    year, q = int(m.group(1)), int(m.group(2))
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first, after - timedelta(days=1)
+# --- quarters: satuanak.core.periods (quarter_bounds is used through this module) ------------
 
 
 def month_start(day: date) -> date:

@@ -23,6 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from satuanak.core.periods import period_bounds as period_bounds  # the report's quarter or year
+from satuanak.core.periods import quarter_of as quarter_of
+
 GROWTH_CODES = frozenset({"stunting", "wasting", "underweight", "overweight"})
 
 # A weighing up to two weeks after the start still describes the child before the food could
@@ -186,24 +189,3 @@ def outcome_of(
         if latest_run_as_of >= due:
             return Outcome(status=Status.NOT_IMPROVED, flag=code, due_on=due, observed_on=latest_run_as_of)
     return Outcome(status=_waiting(due, today), flag=code, due_on=due)
-
-
-# --- periods -----------------------------------------------------------------------------------
-
-
-def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of "2024Q3" or "2024"; ValueError for anything else."""
-    text = period.strip().upper()
-    if len(text) == 4 and text.isdigit():
-        year = int(text)
-        return date(year, 1, 1), date(year, 12, 31)
-    if len(text) == 6 and text[:4].isdigit() and text[4] == "Q" and text[5] in "1234":
-        year, q = int(text[:4]), int(text[5])
-        start = date(year, 3 * q - 2, 1)
-        end = date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
-        return start, end
-    raise ValueError(period)
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"

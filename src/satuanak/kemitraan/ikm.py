@@ -167,18 +167,6 @@ def ikm_target(*, baseline: Decimal, uplift_pct: int, ceiling: Decimal = Decimal
     return min(target, ceiling)
 
 
-def quarter_bounds(period: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """'2024Q4' -> ((2024, 10, 1), (2024, 12, 31)); ValueError for anything else."""
-    text = period.strip().upper()
-    if len(text) != 6 or text[4] != "Q" or not text[:4].isdigit() or text[5] not in "1234":
-        raise ValueError(f"not a quarter: {period!r}")
-    year, q = int(text[:4]), int(text[5])
-    first_month = 3 * (q - 1) + 1
-    last_month = first_month + 2
-    last_day = 31 if last_month in (3, 12) else 30
-    return (year, first_month, 1), (year, last_month, last_day)
-
-
 def rupiah_parse(raw: str) -> int:
     """'1.500.000' or '1500000' -> 1500000; ValueError for negatives, decimals, text or empty."""
     text = raw.strip().replace(".", "").replace(" ", "").removeprefix("Rp").removeprefix("rp")

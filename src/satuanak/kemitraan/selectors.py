@@ -16,30 +16,16 @@ from typing import Any
 
 from django.db.models import Sum
 
+from satuanak.core.periods import period_bounds, quarter_bounds
 from satuanak.kemitraan import ikm
 from satuanak.kemitraan.models import Commitment, Company, FundingEntry, IkmResponse, ServicePoint
 from satuanak.kemitraan.services import lists, question_set
-
-
-def period_end(period: str) -> date:
-    """'2024Q4' -> 2024-12-31; '2024' -> 2024-12-31; ValueError otherwise."""
-    text = period.strip().upper()
-    if len(text) == 4 and text.isdigit():
-        return date(int(text), 12, 31)
-    _, (y, m, d) = ikm.quarter_bounds(text)
-    return date(y, m, d)
-
-
-def _quarter_dates(period: str) -> tuple[date, date]:
-    (y1, m1, d1), (y2, m2, d2) = ikm.quarter_bounds(period)
-    return date(y1, m1, d1), date(y2, m2, d2)
-
 
 # --- IKM ---------------------------------------------------------------------------------------
 
 
 def ikm_result_for(*, point: ServicePoint, period: str) -> ikm.IkmResult | None:
-    start, end = _quarter_dates(period)
+    start, end = quarter_bounds(period)
     qs = question_set()
     rows = IkmResponse.objects.filter(point=point, answered_on__range=(start, end)).values_list(
         "answers", flat=True
@@ -255,7 +241,7 @@ def partnership_figures(*, period: str) -> dict[str, tuple[int, int, date]]:
     """(numerator, denominator, as-of date) for the period's budget year, as of the period's end:
     apsai_delivered = commitment units delivered / committed; funding_spent = rupiah spent /
     planned. A denominator of 0 means nothing was committed or planned."""
-    end = period_end(period)
+    end = period_bounds(period)[1]  # "2024Q4" or "2024": the year's figures up to then
     rows = apsai_rows(year=end.year, until=end)
     table = funding_table(year=end.year, until=end)
     return {

@@ -22,6 +22,7 @@ from django.utils import timezone
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common import clock
+from satuanak.core.periods import quarter_bounds
 from satuanak.facilities.models import HealthFacility
 from satuanak.kemitraan import ikm
 from satuanak.kemitraan.models import (
@@ -197,7 +198,7 @@ def ikm_baseline_set(*, point: ServicePoint, period: str, by: Any) -> IkmBaselin
 
     qs = question_set()
     try:
-        ikm.quarter_bounds(period)
+        quarter_bounds(period)
     except ValueError:
         raise KemitraanError("Triwulan tidak sah (contoh 2024Q3). / Invalid quarter (e.g. 2024Q3).") from None
     result = ikm_result_for(point=point, period=period)

@@ -31,7 +31,10 @@ cannot forward: it is the last.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
+
+from satuanak.core.periods import quarter_bounds as quarter_bounds
+from satuanak.core.periods import quarter_of as quarter_of
 
 # --- 2P report types -----------------------------------------------------------------------
 MALNOURISHED = "malnourished"
@@ -199,28 +202,6 @@ def report_text_check(*, report_type: str, description: str, child_name: str, ch
 def answered_within(submitted: date, answered: date | None, *, days: int = ANSWER_WITHIN_DAYS) -> bool:
     """Answered at most `days` calendar days after submission (the day itself counts as day 0)."""
     return answered is not None and (answered - submitted).days <= days
-
-
-# --- quarters (the KLA period format, "2024Q4") ---------------------------------------------
-_PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def quarter_bounds(period: str) -> tuple[date, date]:
-    """First and last day of "2024Q4"; ValueError (bilingual) for anything else."""
-    m = _PERIOD.match(period.strip()) if isinstance(period, str) else None
-    if not m or not 2000 <= int(m.group(1)) <= 2100:
-        raise ValueError(
-            f"Periode tidak sah: {str(period)[:20]!r} (mis. 2024Q4). / "
-            f"Invalid period: {str(period)[:20]!r} (e.g. 2024Q4)."
-        )
-    year, q = int(m.group(1)), int(m.group(2))
-    first = date(year, 3 * q - 2, 1)
-    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first, after - timedelta(days=1)
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 # --- Musrenbang ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from satuanak.access.policy import Capability, role_can
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record, client_ip
 from satuanak.common import clock, throttle
-from satuanak.kemitraan import ikm
+from satuanak.core.periods import quarter_bounds
 from satuanak.kemitraan import selectors as sel
 from satuanak.kemitraan.models import Commitment, Company, FundingEntry, ServicePoint
 from satuanak.kemitraan.services import (
@@ -146,7 +146,7 @@ def ikm_results(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("periode", "").strip().upper() or _this_quarter()
     error = ""
     try:
-        ikm.quarter_bounds(period)
+        quarter_bounds(period)
     except ValueError:
         error = "Triwulan tidak sah (contoh 2024Q4). / Invalid quarter (e.g. 2024Q4)."
         period = _this_quarter()
