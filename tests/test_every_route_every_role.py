@@ -10,6 +10,7 @@ denial and every look is in the audit log. A new route without a rule fails this
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from satuanak.access.decorators import access_rule_of
-from satuanak.access.policy import AreaScope, policy_for
+from satuanak.access.policy import AreaScope, Capability, policy_for
 from satuanak.audit.models import AuditAction, AuditEvent
 from satuanak.imports.models import ImportBatch, RejectedRow
 from satuanak.linkage.models import LinkedRecord, ReviewPair
@@ -82,6 +83,7 @@ def _url(route: str, child: Child, batch: ImportBatch, pair: ReviewPair, work: d
 # Objects of issue 8 whose visibility is their own (a referral is seen by the units it names,
 # a violence-related one only by protection officers): checked for no leak and an audited look.
 WORK_PARAMS = (
+    "record_id",
     "company_id",
     "report_id",
     "proposal_id",
@@ -113,8 +115,9 @@ GET_405 = (
     "partisipasi-report-action",
     "partisipasi-report-link",
     "partisipasi-proposal-outcome",
+    "lapangan-conflict-decide",
 )
-POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", *GET_405)
+POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", "lapangan-device-revoke", *GET_405)
 
 
 @pytest.fixture
@@ -219,9 +222,12 @@ def work(
     from satuanak.interop.tokens import token_create
     from satuanak.kemitraan.services import company_create, ikm_service_points_sync
     from satuanak.kla.services import kla_indicators_load
+    from satuanak.lapangan.models import SyncRecord
+    from satuanak.lapangan.services import device_register
     from satuanak.partisipasi.services import proposal_record, report_submit
     from satuanak.remaja.services import posyandu_remaja_create
 
+    device, _secret = device_register(user=personas["kader_sungai_duri"], label="HP semua rute")
     ikm_service_points_sync()  # the public IKM survey of a service point (disdukcapil)
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
@@ -270,6 +276,21 @@ def work(
         "conversation_id": conversation_start(topic="other", message="RAHASIA-HALO").conversation.pk,
         # The steward's API token: only the steward may revoke it (others get a 404).
         "token_id": token_create(user=personas["steward"], name="semua rute")[0].pk,
+        # A field device of the cadre (the steward may revoke any device; others get a 404), and
+        # a synced weighing of child a that disagrees with the server (a conflict to decide).
+        "device_id": device.pk,
+        "record_id": SyncRecord.objects.create(
+            device=device,
+            client_id=uuid.uuid4(),
+            seq=1,
+            kind="measurement",
+            payload_sha256="0" * 64,
+            status="conflict",
+            child=a,
+            desa=a.desa,
+            observed_on=date(2024, 12, 1),
+            conflict={"rule": "berbeda", "server": {"weight_kg": 9.0}, "device": {"weight_kg": 9.9}},
+        ).pk,
     }
     return [
         common | {"referral_id": r.pk, "attachment_id": r.attachments.get().pk}
@@ -480,10 +501,13 @@ def test_every_route_as_every_role(
                 assert status == 302 and "/masuk/" in response["Location"], (name, status)
                 continue
             if rule.kind == "signed_in":
-                assert status in (200, 302) or (name.endswith("token-revoke") and status == 404), (
-                    name,
-                    status,
+                own_only = name.endswith(("token-revoke", "lapangan-device-revoke")) and status == 404
+                no_field_app = (
+                    name.endswith("lapangan-register")
+                    and status == 403
+                    and Capability.USE_FIELD_APP not in policy_for(user.role).capabilities
                 )
+                assert status in (200, 302) or own_only or no_field_app, (name, status)
                 continue
             # personal data
             assert rule.capability is not None

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "satuanak.cegah",
     "satuanak.partisipasi",
     "satuanak.kemitraan",
+    "satuanak.lapangan",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",

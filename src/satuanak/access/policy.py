@@ -73,6 +73,10 @@ class Capability(StrEnum):
     MANAGE_PARTNERSHIPS = (
         "manage_partnerships"  # APSAI members and commitments, programme funding, IKM surveys
     )
+    # Offline field capture (issue 15): register a phone, download one's area, sync recorded work.
+    USE_FIELD_APP = "use_field_app"
+    # Decide a synced value that disagrees with the server's (lapangan/rules.py).
+    RESOLVE_FIELD_CONFLICTS = "resolve_field_conflicts"
     # KLA evaluation (aggregates only).
     KLA_MANAGE = "kla_manage"  # the task force: edit the indicator set and weights, publish a version
     KLA_ENTER_VALUES = "kla_enter_values"  # a responsible agency enters an indicator's value with evidence
@@ -98,7 +102,10 @@ FACILITY_CAPABILITIES = frozenset(
 )
 # Capabilities over records the user made themselves (a birth operator's own declarations), not
 # over the registry: a role without personal data may hold them.
-OWN_RECORD_CAPABILITIES = frozenset({Capability.DECLARE_BIRTHS, Capability.SUBMIT_2P_REPORTS})
+# A field device holds only what its own user may record and hold (lapangan/selectors.py).
+OWN_RECORD_CAPABILITIES = frozenset(
+    {Capability.DECLARE_BIRTHS, Capability.SUBMIT_2P_REPORTS, Capability.USE_FIELD_APP}
+)
 
 
 class AreaScope(StrEnum):
@@ -172,6 +179,8 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                 Capability.HALO_SUPERVISE,
                 Capability.RECORD_PREVENTION_SESSIONS,
                 Capability.HANDLE_2P_REPORTS,
+                Capability.USE_FIELD_APP,
+                Capability.RESOLVE_FIELD_CONFLICTS,
             },
             why="gizi, imunisasi, kehamilan se-kabupaten / nutrition, immunisation, pregnancy",
         ),
@@ -181,7 +190,16 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             sources=_HEALTH,
             export_sources=_HEALTH,
             capabilities=_HEALTH_CAPABILITIES
-            | {Capability.PRAP_SELF_ASSESS, Capability.RECORD_ADOLESCENT_HEALTH, Capability.HALO_COUNSEL},
+            | {
+                Capability.PRAP_SELF_ASSESS,
+                Capability.RECORD_ADOLESCENT_HEALTH,
+                Capability.HALO_COUNSEL,
+                # The bidan desa is puskesmas staff and attends births in the desa: she declares
+                # them, from the field app where there is no signal.
+                Capability.DECLARE_BIRTHS,
+                Capability.USE_FIELD_APP,
+                Capability.RESOLVE_FIELD_CONFLICTS,
+            },
             why="pelayanan anak di wilayah kerja puskesmas / care in the service area",
         ),
         RolePolicy(
@@ -200,6 +218,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.PLAN_OUTREACH,
                     _C.KLA_ENTER_VALUES,
                     _C.HANDLE_2P_REPORTS,
+                    _C.USE_FIELD_APP,  # the mobile unit records its visits offline
                 }
             ),
             why="akta, KIA dan KK / birth certificates, child ID cards, family cards",
@@ -276,7 +295,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
             scope=AreaScope.NONE,
             sources=frozenset(),
             export_sources=frozenset(),
-            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.DECLARE_BIRTHS}),
+            capabilities=frozenset({_C.VIEW_AGGREGATES, _C.DECLARE_BIRTHS, _C.USE_FIELD_APP}),
             why="melaporkan kelahiran (alur adminduk) / declares births (adminduk workflow)",
         ),
         RolePolicy(
@@ -291,6 +310,7 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
                     _C.RECORD_MEASUREMENTS,
                     _C.HANDLE_REFERRALS,
                     _C.RECORD_ADOLESCENT_HEALTH,
+                    _C.USE_FIELD_APP,
                 }
             ),
             why="penimbangan, kunjungan, PMT di posyandu / weighing, visits, feeding",

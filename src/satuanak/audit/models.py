@@ -44,6 +44,8 @@ class AuditAction(models.TextChoices):
     PREVENTION_VIEWED = "prevention_viewed", "Membuka data CEGAH DINI (Bimwin, MPLS)"
     PARTICIPATION_VIEWED = "participation_viewed", "Membuka laporan Forum Anak (2P) / usulan Musrenbang"
     PARTNERSHIP_VIEWED = "partnership_viewed", "Membuka data IKM, APSAI atau pendanaan program"
+    DEVICE_SYNCED = "device_synced", "Sinkronisasi perangkat lapangan"
+    DEVICE_WIPED = "device_wiped", "Perintah hapus data ke perangkat yang dicabut"
 
 
 class AppendOnlyError(Exception):

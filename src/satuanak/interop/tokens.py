@@ -94,5 +94,13 @@ def token_authenticate(raw: str) -> ApiToken | None:
     return token
 
 
+def token_lookup(raw: str) -> ApiToken | None:
+    """The token a presented secret is, usable or not (a revoked device is told to wipe itself:
+    lapangan/services.py). Not for authentication: token_authenticate is."""
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 200:
+        return None
+    return ApiToken.objects.filter(token_sha256=_digest(raw)).first()
+
+
 def tokens_of(user: Any) -> Any:
     return ApiToken.objects.filter(user=user).order_by("-created_at")

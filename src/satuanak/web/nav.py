@@ -163,6 +163,18 @@ MENU: tuple[NavLink | NavGroup, ...] = (
                 _cap(_C.REVIEW_LINKAGE),
                 ("review-list", "review-detail"),
             ),
+            NavLink(
+                "Perangkat lapangan",
+                "web:lapangan-devices",
+                _cap(_C.USE_FIELD_APP),
+                ("lapangan-devices", "lapangan-register"),
+            ),
+            NavLink(
+                "Konflik sinkron",
+                "web:lapangan-conflicts",
+                _cap(_C.RESOLVE_FIELD_CONFLICTS),
+                ("lapangan-conflicts",),
+            ),
             NavLink("Log audit", "web:audit-log", _cap(_C.VIEW_AUDIT), ("audit-log",)),
             NavLink("Pengguna", "admin:index", _cap(_C.MANAGE_USERS), ()),
         ),

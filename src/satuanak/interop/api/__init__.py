@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
 from satuanak.access.decorators import ACCESS_ATTR, AccessRule
-from satuanak.interop.api import adminduk, aggregates, children, errors, exchange, writes
+from satuanak.interop.api import adminduk, aggregates, children, errors, exchange, field, writes
 from satuanak.interop.api.auth import TokenAuth
 
 DESCRIPTION = """\
@@ -47,6 +47,7 @@ api.add_router("", aggregates.router)
 api.add_router("", writes.router)
 api.add_router("", adminduk.router)
 api.add_router("", exchange.router)
+api.add_router("", field.router)
 
 
 def _mark(patterns: list[Any]) -> None:
