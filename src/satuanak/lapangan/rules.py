@@ -99,6 +99,7 @@ class Weighing:
     height_cm: float | None
     source: str  # for people: "perangkat #3 (kader_x)", "berkas e-PPGBM (batch 12)"
     own: bool = False  # from the very phone now sending
+    posyandu: str = ""  # where it was recorded (part of the e-PPGBM record's key)
 
 
 @dataclass(frozen=True)

@@ -504,6 +504,7 @@ def _held(device: Device, pending: Sequence[_Weighing]) -> dict[tuple[int, date]
                     r.result.get("height_cm"),
                     f"perangkat #{r.device_id} ({r.device.user.get_username()})",
                     own=r.device_id == device.pk,
+                    posyandu=r.result.get("posyandu") or "",
                 )
             )
     from satuanak.imports.services import staged_records
@@ -516,7 +517,7 @@ def _held(device: Device, pending: Sequence[_Weighing]) -> dict[tuple[int, date]
         return held
     found = (
         staged.filter(pl.col("person_key").is_in(list(keys)) & pl.col("measurement_date").is_in(list(dates)))
-        .select("person_key", "measurement_date", "weight_kg", "height_cm", "batch_id")
+        .select("person_key", "measurement_date", "weight_kg", "height_cm", "batch_id", "posyandu")
         .collect()
     )
     # Rows a phone sent (whichever phone) are counted above, from the ledger, as that phone's.
@@ -525,7 +526,7 @@ def _held(device: Device, pending: Sequence[_Weighing]) -> dict[tuple[int, date]
             pk__in=set(found["batch_id"].to_list()), file_name__startswith=SYNC_FILE_PREFIX
         ).values_list("pk", flat=True)
     )
-    for person_key, day, weight, height, batch_id in found.iter_rows():
+    for person_key, day, weight, height, batch_id, posyandu in found.iter_rows():
         if batch_id in sync_batches:
             continue
         key = (keys[person_key], day)
@@ -535,13 +536,19 @@ def _held(device: Device, pending: Sequence[_Weighing]) -> dict[tuple[int, date]
                     None if weight is None else float(weight),
                     None if height is None else float(height),
                     f"berkas e-PPGBM (batch {batch_id})",
+                    posyandu=posyandu or "",
                 )
             )
     return held
 
 
 def _weighing_of(value: rules.Weighing) -> dict[str, Any]:
-    return {"weight_kg": value.weight_kg, "height_cm": value.height_cm, "source": value.source}
+    return {
+        "weight_kg": value.weight_kg,
+        "height_cm": value.height_cm,
+        "source": value.source,
+        "posyandu": value.posyandu,
+    }
 
 
 def _import(device: Device, group: list[_Weighing]) -> list[Answer]:
@@ -582,7 +589,7 @@ def _import(device: Device, group: list[_Weighing]) -> list[Answer]:
     answers = []
     for i, w in enumerate(group):
         note = _identity_note(w.changed)
-        values = {"weight_kg": w.data.weight_kg, "height_cm": w.data.height_cm}
+        values = {"weight_kg": w.data.weight_kg, "height_cm": w.data.height_cm, "posyandu": w.data.posyandu}
         common = {
             "child": w.child,
             "desa_id": w.child.desa_id if w.child is not None else None,
@@ -971,7 +978,12 @@ def conflict_resolve(*, record: SyncRecord, choice: str, user: Any, request: Any
         )
     result = dict(record.result)
     if choice == "device":
-        row = record.payload.get("row") or {}
+        row = dict(record.payload.get("row") or {})
+        # Recorded under the server value's own posyandu, the phone's value replaces that
+        # record (the e-PPGBM key is child, date and posyandu) instead of standing beside it.
+        server_posyandu = record.conflict.get("server", {}).get("posyandu")
+        if server_posyandu:
+            row["posyandu"] = server_posyandu
         batches = import_rows_run(
             adapter_name="eppgbm",
             rows=[row],

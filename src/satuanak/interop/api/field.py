@@ -194,7 +194,6 @@ _RAW_BODY = {
         "content": {
             "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             "image/png": {"schema": {"type": "string", "format": "binary"}},
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -205,7 +204,7 @@ _RAW_BODY = {
     auth=auth,
     response={200: AttachmentOut, **FIELD_ERRORS},
     openapi_extra=_RAW_BODY,
-    summary="Upload one document photo (raw bytes; header X-Content-SHA256)",
+    summary="Upload one document photo or scan (raw JPEG, PNG or PDF bytes; header X-Content-SHA256)",
 )
 def attachment_upload(request: HttpRequest, client_id: uuid.UUID) -> dict[str, Any]:
     device = _device(request)

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from satuanak.interop.tokens import token_create
+from satuanak.lapangan.services import device_register
 from satuanak.persons.tests.factories import ChildFactory
 from satuanak.regions.models import Desa
 
@@ -81,7 +81,9 @@ def steward_token(personas: dict[str, Any]) -> str:
     desa = Desa.objects.get(code="61.07.01.2001")
     for i in range(3):  # something to list and open
         ChildFactory.create(desa=desa, birth_date=date(2023, 1, 1 + i))
-    return token_create(user=personas["steward"], name="schemathesis")[1]
+    # A field device's token: it is an API token like any other, and it also opens the field
+    # app's operations (/api/v1/lapangan/...), which a plain token is refused.
+    return device_register(user=personas["steward"], label="schemathesis")[1]
 
 
 schema = _schema()

@@ -97,7 +97,7 @@ def _staged_weights(child: Any) -> list[float]:
 
 
 def test_a_record_sent_again_and_again_is_stored_once(personas: dict[str, Any], child: Any) -> None:
-    _device_, headers = _device(personas["kader_sungai_duri"])
+    _d, headers = _device(personas["kader_sungai_duri"])
     record = _record("measurement", _weighing(child), 1)
     first = _sync(headers, [record])["results"][0]
     assert first["status"] == "accepted" and not first["replayed"], first

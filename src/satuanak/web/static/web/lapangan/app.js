@@ -232,6 +232,13 @@ export async function sync() {
   syncing = true;
   document.body.dataset.sync = "running";
   try {
+    // Every contact starts here: the server learns the phone is alive (and how full its outbox
+    // is), and a revoked phone learns it must wipe itself even with nothing to send.
+    const hello = await call("perangkat/");
+    if (hello.ok) {
+      info = await hello.json();
+      await store.put("meta", await store.seal(info), "info");
+    }
     const outbox = (await store.all("outbox")).sort((a, b) => a.seq - b.seq);
     const pending = outbox.filter((r) => PENDING.has(r.status));
     // 1. photos first, one at a time: a broken upload is retried alone.
@@ -387,6 +394,18 @@ function fillDesa() {
   }
 }
 
+function fillPosyandu() {
+  // The posyandu is part of a weighing's identity on the server (child, date, posyandu): chosen
+  // from the list, never typed, and the last one chosen stays selected.
+  const last = localStorage.getItem("lapangan-posyandu") || "";
+  for (const select of document.querySelectorAll("select.pilih-posyandu")) {
+    select.replaceChildren(el("option", { value: "", text: "— posyandu —" }));
+    for (const p of (info && info.posyandu) || []) select.append(el("option", { value: p.name, text: p.name }));
+    select.value = last;
+    select.onchange = () => localStorage.setItem("lapangan-posyandu", select.value);
+  }
+}
+
 function showForms() {
   const forms = (info && info.forms) || [];
   for (const f of document.querySelectorAll("[data-form]")) f.hidden = !forms.includes(f.dataset.form);
@@ -470,6 +489,7 @@ async function onSubmit(event) {
   }
   await enqueue(kind, data, label, photos);
   form.reset();
+  fillPosyandu();
   say("Tersimpan di perangkat; dikirim saat ada sinyal. / Saved on the phone; sent when there is a signal.", "ok");
   await render();
   sync();
@@ -503,6 +523,7 @@ async function start() {
       showForms();
       fillChildren();
       fillDesa();
+      fillPosyandu();
       say(`Daftar diperbarui: ${children.length} anak. / List updated: ${children.length} children.`, "ok");
     } catch (e) {
       if (e instanceof Revoked) return wipe();
@@ -524,6 +545,7 @@ async function start() {
   showForms();
   fillChildren();
   fillDesa();
+  fillPosyandu();
   await render();
   document.body.dataset.state = "ready";
   if (navigator.onLine) sync();

@@ -37,7 +37,11 @@ export function openDb() {
       f.createIndex("record", "record", { unique: false });
     }
   };
-  return req(r);
+  return req(r).then((db) => {
+    // A wipe (deleteDatabase) must not wait for this page to close its connection.
+    db.onversionchange = () => db.close();
+    return db;
+  });
 }
 
 export class Store {
@@ -144,8 +148,13 @@ export async function wipeEverything() {
   // The key goes with the database; caches and the service worker too.
   await new Promise((resolve) => {
     const r = indexedDB.deleteDatabase(DB_NAME);
-    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+    r.onsuccess = r.onerror = () => resolve();
   });
+  try {
+    localStorage.clear();
+  } catch (e) {
+    /* not available in this context */
+  }
   if (self.caches) {
     for (const name of await caches.keys()) await caches.delete(name);
   }
