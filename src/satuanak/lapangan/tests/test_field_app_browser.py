@@ -267,6 +267,7 @@ def queue_and_sync_over_a_slow_link(
     for i in range(weighings):
         child = children[i % len(children)]
         day = today - timedelta(days=1 + i // len(children))
+        assert child.birth_date is not None
         months = (day - child.birth_date).days / 30.4  # near the WHO medians for the age
         data = {
             "child_id": child.pk,
