@@ -1042,11 +1042,14 @@ def conflict_resolve(*, record: SyncRecord, choice: str, user: Any, request: Any
     return record
 
 
-def stale_attachments_remove(*, older_than: timedelta = timedelta(days=30)) -> int:
+def stale_attachments_remove(*, older_than: timedelta = timedelta(days=30), dry_run: bool = False) -> int:
     """Photos uploaded for a record that never came (the phone was wiped or lost): deleted."""
-    removed = 0
     cutoff = timezone.now() - older_than
-    for a in SyncAttachment.objects.filter(used_by__isnull=True, received_at__lt=cutoff).exclude(file=""):
+    stale = SyncAttachment.objects.filter(used_by__isnull=True, received_at__lt=cutoff).exclude(file="")
+    if dry_run:
+        return stale.count()
+    removed = 0
+    for a in stale:
         a.file.delete(save=True)
         removed += 1
     return removed

@@ -114,10 +114,23 @@ def register(page: Any, base: str, username: str, password: str, label: str) -> 
     page.wait_for_url(f"{base}/lapangan/")
     page.wait_for_selector("body[data-state=ready]")
     # The service worker has the app in its cache before the network goes.
-    page.wait_for_function(
-        "(async () => (await navigator.serviceWorker.ready).active !== null"
-        " && (await caches.keys()).length > 0)()"
+    wait_until(
+        page,
+        "async () => (await navigator.serviceWorker.ready).active !== null"
+        " && (await caches.keys()).length > 0",
     )
+
+
+def wait_until(page: Any, predicate: str, arg: Any = None, *, timeout_s: float = 60.0) -> None:
+    """Poll an async predicate (page.wait_for_function takes a returned promise as true, and
+    the page's CSP forbids the eval it would need otherwise)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout_s} s: {predicate}")
+        page.wait_for_timeout(100)
 
 
 # Queue records straight through the app's own enqueue (what its forms call), for volume.

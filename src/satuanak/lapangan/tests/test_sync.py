@@ -419,3 +419,20 @@ def test_the_app_shell_is_public_and_personal_data_free(personas: dict[str, Any]
         "192x192",
         "512x512",
     }
+
+
+def test_photos_no_record_came_for_are_deleted_after_their_time(personas: dict[str, Any]) -> None:
+    from django.core.management import call_command
+
+    device, _h = _device(personas["pkm_sungai_duri"])
+    from satuanak.lapangan.services import attachment_store
+
+    old = attachment_store(device=device, client_id=uuid.uuid4(), data=_jpeg(7))
+    fresh = attachment_store(device=device, client_id=uuid.uuid4(), data=_jpeg(8))
+    SyncAttachment.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=40))
+    out = io.StringIO()
+    call_command("lapangan", "purge-photos", "--dry-run", stdout=out)
+    assert out.getvalue().startswith("1 foto") and SyncAttachment.objects.get(pk=old.pk).file
+    call_command("lapangan", "purge-photos", stdout=io.StringIO())
+    assert not SyncAttachment.objects.get(pk=old.pk).file
+    assert SyncAttachment.objects.get(pk=fresh.pk).file
