@@ -128,7 +128,7 @@ test-postgres: install assets chromium
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
-bench: install
+bench: install assets chromium
 	$(PY) bench/generate.py
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
@@ -136,10 +136,12 @@ bench: install
 	$(PY) bench/programmes.py
 	$(PY) bench/interop.py
 	$(PY) bench/web.py
+	$(PY) bench/sync.py
 
 # The README's screenshots from the demo's database (after `make demo` has built it).
 screenshots: install chromium
 	$(PY) tools/readme_screenshots.py
+	$(PY) tools/lapangan_screenshots.py
 
 # The API's description as committed (docs/api/openapi.json); a test fails when it is stale.
 openapi: install

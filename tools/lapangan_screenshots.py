@@ -84,6 +84,7 @@ def main() -> None:
             d.locator("button[type=submit]").click()
             page.locator("details[data-form=declaration] summary").click()
             page.wait_for_selector("#antrean li[data-status=queued] >> nth=2")
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(OUT / "lapangan-offline.png"), full_page=True)
 
             # Meanwhile the cadre's phone sent another weight for the second child.
@@ -109,6 +110,8 @@ def main() -> None:
             go_online(context)
             page.wait_for_selector("#antrean li[data-status=conflict]", timeout=60_000)
             page.wait_for_selector("body[data-sync=idle]")
+            page.locator("details[data-form=measurement]").evaluate("d => d.open = false")
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(OUT / "lapangan-synced.png"), full_page=True)
             context.close()
 

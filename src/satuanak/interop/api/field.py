@@ -286,6 +286,12 @@ def sync(request: HttpRequest, body: SyncIn) -> Status:
     except services.FieldError as exc:
         raise ApiError(400, "refused", *services.split(str(exc))) from None
     updates = services.updates_for(device, body.ask)
+    # The outbox the phone reported before this request, less what this request settled: what
+    # the devices page shows until the next contact.
+    queued = request.headers.get("X-Outbox", "")
+    if queued.isdigit():
+        settled = sum(1 for a in answers if a.status not in ("waiting", "retry"))
+        services.device_contact(device, queued=max(0, int(queued) - settled))
     return Status(
         200,
         {
