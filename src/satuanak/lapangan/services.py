@@ -111,12 +111,29 @@ def device_revoke(*, device: Device, by: Any, reason: str = "", request: Any = N
 
 def device_revoked_for(raw: str) -> Device | None:
     """The revoked device a presented token belonged to (None if it is not one). Its user is
-    told "revoked, wipe"; the wipe order is logged the first time it is given."""
+    told "revoked, wipe"; the wipe order is logged the first time it is given.
+
+    A device is revoked with its user (deactivated: `revoke_user`) and with its token (revoked
+    on /akun/token/), not only on the devices page. A token that merely expired is not a
+    revocation: that phone keeps its queue and is registered again."""
     token: ApiToken | None = token_lookup(raw)
     if token is None:
         return None
-    device = Device.objects.filter(token=token, revoked_at__isnull=False).first()
-    if device is not None and device.wipe_sent_at is None:
+    device = Device.objects.select_related("user").filter(token=token).first()
+    if device is None:
+        return None
+    if device.revoked_at is None:
+        if device.user.is_active and token.revoked_at is None:
+            return None
+        device.revoked_at = token.revoked_at or timezone.now()
+        device.revoked_by = token.revoked_by
+        device.revoke_reason = (
+            "token dicabut / token revoked"
+            if token.revoked_at
+            else "pengguna dinonaktifkan / user deactivated"
+        )
+        device.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    if device.wipe_sent_at is None:
         device.wipe_sent_at = timezone.now()
         device.save(update_fields=["wipe_sent_at"])
         audit_record(

@@ -25,6 +25,7 @@ from satuanak.core.nik import Nik
 from satuanak.demo.services import DEMO_PASSWORD, demo_users_create
 from satuanak.facilities.models import Posyandu
 from satuanak.imports.services import staged_records
+from satuanak.interop.models import ApiToken
 from satuanak.lapangan.models import Device, SyncAttachment, SyncRecord
 from satuanak.lapangan.services import Incoming, device_register, device_revoke, sync_records
 from satuanak.lapangan.tests.browser import (
@@ -387,3 +388,63 @@ def test_500_records_and_50_photos_over_a_throttled_link_arrive_once(
     staged = rows.filter(pl.col("nik").is_in([c.nik for c in children])).collect()
     assert staged.height == 475  # every weighing once: none lost, none twice
     assert staged.select(pl.struct("nik", "measurement_date").n_unique()).item() == 475
+
+
+def test_registering_again_keeps_the_queue_for_the_same_user_only(
+    live_server: Any, live_reference_data: None, tmp_path: Path
+) -> None:
+    base = str(live_server.url)
+    (child,) = _children(1)
+    posyandu = Posyandu.objects.filter(desa__code=SUNGAI_DURI).order_by("code").first()
+    data = {
+        "child_id": child.pk,
+        "measurement_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "weight_kg": 8.0,
+        "height_cm": 70.0,
+        "posyandu": posyandu.name if posyandu else "",
+    }
+    with sync_playwright() as pw:
+        context = launch(pw, tmp_path / "profil")
+        page = context.pages[0] if context.pages else context.new_page()
+        register(page, base, "kader_sungai_duri", DEMO_PASSWORD, "HP kader")
+        go_offline(context)
+        page.evaluate(ENQUEUE_JS, {"kind": "measurement", "data": data, "label": "Penimbangan", "photos": []})
+        # Her device token expired while she was out of signal: the app keeps the weighing and
+        # asks her to register again; registering again as herself sends it.
+        first = Device.objects.get(label="HP kader")
+        ApiToken.objects.filter(pk=first.token_id).update(expires_at=timezone.now() - timedelta(minutes=1))
+        go_online(context)
+        page.click("#kirim")
+        expect(page.locator("#pesan")).to_contain_text("tidak berlaku")
+        expect(page.locator("#antrean li[data-status=queued]")).to_have_count(1)
+        page.goto(base + "/lapangan/daftar/")
+        page.fill("input[name=nama]", "HP kader (lagi)")
+        page.click("button[type=submit]:has-text('Daftarkan perangkat ini')")
+        page.wait_for_url(f"{base}/lapangan/")
+        page.wait_for_selector("body[data-state=ready]")
+        expect(page.locator("#antrean li[data-status=accepted]")).to_have_count(1, timeout=30_000)
+        second = Device.objects.get(label="HP kader (lagi)")
+        assert SyncRecord.objects.get().device == second and first.records.count() == 0
+
+        # Another user on the same phone starts from nothing.
+        go_offline(context)
+        page.evaluate(
+            ENQUEUE_JS, {"kind": "measurement", "data": data, "label": "Penimbangan 2", "photos": []}
+        )
+        ApiToken.objects.filter(pk=second.token_id).update(expires_at=timezone.now() - timedelta(minutes=1))
+        go_online(context)
+        page.click("#kirim")
+        expect(page.locator("#pesan")).to_contain_text("tidak berlaku")
+        context.clear_cookies()
+        page.goto(f"{base}/masuk/?next=/lapangan/daftar/")
+        page.fill("#id_username", BIDAN)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.press("#id_password", "Enter")
+        page.wait_for_url("**/lapangan/daftar/")
+        page.fill("input[name=nama]", "HP bidan")
+        page.click("button[type=submit]:has-text('Daftarkan perangkat ini')")
+        page.wait_for_url(f"{base}/lapangan/")
+        page.wait_for_selector("body[data-state=ready]")
+        expect(page.locator("#antrean li")).to_have_count(0)
+        context.close()
+    assert SyncRecord.objects.count() == 1

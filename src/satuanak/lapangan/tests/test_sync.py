@@ -436,3 +436,28 @@ def test_photos_no_record_came_for_are_deleted_after_their_time(personas: dict[s
     call_command("lapangan", "purge-photos", stdout=io.StringIO())
     assert not SyncAttachment.objects.get(pk=old.pk).file
     assert SyncAttachment.objects.get(pk=fresh.pk).file
+
+
+def test_a_device_goes_with_its_user_and_its_token_but_not_with_expiry(personas: dict[str, Any]) -> None:
+    from satuanak.interop.models import ApiToken
+    from satuanak.interop.tokens import token_revoke
+
+    user = personas["kader_sungai_duri"]
+    device, headers = _device(user)
+    user.is_active = False  # revoke_user deactivates: the phone is told to wipe
+    user.save(update_fields=["is_active"])
+    assert Client().get(API + "perangkat/", headers=headers).status_code == 410
+    device.refresh_from_db()
+    assert device.revoked_at is not None and "dinonaktifkan" in device.revoke_reason
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    # The device's token revoked on /akun/token/: the same.
+    second, headers = _device(user)
+    token_revoke(token=second.token, by=user)
+    assert Client().get(API + "perangkat/", headers=headers).status_code == 410
+    # A token that merely expired is not a revocation: 401, and the phone keeps its queue.
+    third, headers = _device(user)
+    ApiToken.objects.filter(pk=third.token_id).update(expires_at=timezone.now() - timedelta(days=1))
+    assert Client().get(API + "perangkat/", headers=headers).status_code == 401
+    third.refresh_from_db()
+    assert third.revoked_at is None and third.wipe_sent_at is None

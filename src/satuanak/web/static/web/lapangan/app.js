@@ -51,11 +51,27 @@ function say(text, kind = "info") {
 
 // --- registration (the /lapangan/daftar/ page hands the token over once) ---------------------
 
-export async function registerDevice(secret, id, label) {
-  await wipeEverything(); // a phone carries one registration: the previous one's data goes
-  store = await Store.open();
-  await store.makeKey();
+export async function registerDevice(secret, id, label, username) {
+  // Registering again as the same user (the token expired, the phone was re-registered) keeps
+  // the key and the unsent queue: they go out with the new token. Another user's registration
+  // starts from nothing — the previous user's data never travels under someone else's name.
+  let keep = false;
+  try {
+    const old = await Store.open();
+    const before = old.key ? await old.unseal(await old.get("meta", "info")) : null;
+    keep = !!(before && before.username === username);
+    if (keep) store = old;
+    else old.db.close();
+  } catch (e) {
+    keep = false;
+  }
+  if (!keep) {
+    await wipeEverything();
+    store = await Store.open();
+    await store.makeKey();
+  }
   await store.put("meta", { id, label, token: await store.seal(secret) }, "device");
+  await store.del("meta", "info"); // who and what: fetched afresh with the new token
   if (navigator.storage && navigator.storage.persist) {
     try {
       await navigator.storage.persist(); // ask the browser not to evict the outbox under pressure

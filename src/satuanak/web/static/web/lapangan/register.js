@@ -4,7 +4,7 @@ import { registerDevice } from "./app.js";
 
 const box = document.getElementById("token-perangkat");
 if (box) {
-  registerDevice(box.dataset.token, Number(box.dataset.device), box.dataset.label)
+  registerDevice(box.dataset.token, Number(box.dataset.device), box.dataset.label, box.dataset.username)
     .then(() => {
       box.dataset.token = "";
       document.body.dataset.state = "registered";
