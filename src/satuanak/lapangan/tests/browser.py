@@ -113,6 +113,7 @@ def register(page: Any, base: str, username: str, password: str, label: str) -> 
     page.click("button[type=submit]:has-text('Daftarkan perangkat ini')")
     page.wait_for_url(f"{base}/lapangan/")
     page.wait_for_selector("body[data-state=ready]")
+    page.wait_for_selector("body[data-sync=idle]")  # the first round (lists, heartbeat) is over
     # The service worker has the app in its cache before the network goes.
     wait_until(
         page,

@@ -29,6 +29,7 @@ let token = "";
 let info = null;
 let children = [];
 let syncing = false;
+let again = false; // asked to send while a round was running: run once more after it
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
@@ -240,7 +241,11 @@ function progress(done, total, text) {
 }
 
 export async function sync() {
-  if (syncing || !store || !token) return;
+  if (syncing) {
+    again = true; // "Send now" during a round is not dropped: the next round starts after it
+    return;
+  }
+  if (!store || !token) return;
   if (!navigator.onLine) {
     render();
     return;
@@ -333,6 +338,10 @@ export async function sync() {
     document.body.dataset.sync = "idle";
     progress(0, 0, "");
     await render();
+    if (again && store) {
+      again = false;
+      setTimeout(sync, 0);
+    }
   }
 }
 
