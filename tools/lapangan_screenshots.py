@@ -33,6 +33,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from satuanak.accounts.models import User
+    from satuanak.common.chromium import CHROMIUM, CHROMIUM_ARGS
     from satuanak.demo.services import DEMO_PASSWORD
     from satuanak.facilities.models import Posyandu
     from satuanak.lapangan.services import Incoming, device_register, sync_records
@@ -115,7 +116,7 @@ def main() -> None:
             page.screenshot(path=str(OUT / "lapangan-synced.png"), full_page=True)
             context.close()
 
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=bench_args())
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             desk = browser.new_page(viewport={"width": 1366, "height": 800}, locale="id-ID")
             desk.goto(base + "/masuk/")
             desk.fill("#id_username", "pkm_sungai_duri")
@@ -131,12 +132,6 @@ def main() -> None:
         server.terminate()
     for name in ("lapangan-offline", "lapangan-synced", "lapangan-conflicts", "lapangan-devices"):
         print(OUT / f"{name}.png")
-
-
-def bench_args() -> list[str]:
-    from satuanak.common.chromium import CHROMIUM_ARGS
-
-    return CHROMIUM_ARGS
 
 
 if __name__ == "__main__":

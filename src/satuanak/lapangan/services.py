@@ -29,14 +29,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.policy import Capability, policy_for, role_can
 from satuanak.access.selectors import children_visible_to, desa_visible_to
+from satuanak.adminduk.schemas import DeclarationFields
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common import uploads
+from satuanak.common.messages import bilingual
 from satuanak.imports.models import ImportBatch
 from satuanak.interop.models import ApiToken
 from satuanak.interop.tokens import token_create, token_lookup, token_revoke
+from satuanak.interventions.schemas import InterventionFields
+from satuanak.jempol.schemas import VisitFields
 from satuanak.lapangan import rules
 from satuanak.lapangan.models import Device, SyncAttachment, SyncRecord
 from satuanak.persons.models import Child, ChildRecord
@@ -54,13 +58,8 @@ class FieldError(ValueError):
     """A user error, "Bahasa Indonesia / English"."""
 
 
-def split(message: str) -> tuple[str, str]:
-    id_part, sep, en_part = str(message).partition(" / ")
-    return (id_part.strip(), en_part.strip()) if sep else (str(message).strip(), str(message).strip())
-
-
 def _require(user: Any, capability: Capability) -> None:
-    if capability not in policy_for(getattr(user, "role", "")).capabilities:
+    if not role_can(getattr(user, "role", ""), capability):
         raise FieldError("Peran Anda tidak berhak melakukan ini. / Your role may not do this.")
 
 
@@ -234,45 +233,16 @@ class MeasurementData(_Strict):
     child_snapshot: ChildSnapshot | None = None
 
 
-class InterventionData(_Strict):
-    child_id: int = Field(..., ge=1, le=2**31 - 1)
-    kind: str = Field(..., max_length=30)
-    start_date: date
-    end_date: date | None = None
-    programme: str = Field("", max_length=100)
-    place: str = Field("", max_length=200)
-    answers_flag: str = Field("", max_length=40)
-    notes: str = Field("", max_length=4000)
+class InterventionData(_Strict, InterventionFields):
     child_snapshot: ChildSnapshot | None = None
 
 
-class VisitData(_Strict):
-    desa_code: str = Field(..., max_length=13)
-    date: date
-    services: list[str] = Field(..., min_length=1, max_length=10)
-    documents: dict[str, int] = Field(default_factory=dict)
-    team: str = Field("", max_length=200)
-    notes: str = Field("", max_length=4000)
+class VisitData(_Strict, VisitFields):
+    pass
 
 
-class DeclarationData(_Strict):
-    baby_name: str = Field(..., max_length=200)
-    baby_sex: Literal["L", "P"]
-    birth_at: datetime
-    birth_place: str = Field(..., max_length=200)
-    weight_g: int = Field(..., ge=0, le=10_000)
-    length_cm: float = Field(..., ge=0, le=100, allow_inf_nan=False)
-    mother_nik: str = Field("", max_length=32)
-    mother_name: str = Field(..., max_length=200)
-    mother_not_in_siak: bool = False
-    father_nik: str = Field("", max_length=32)
-    father_name: str = Field("", max_length=200)
-    father_not_in_siak: bool = False
-    kk_number: str = Field("", max_length=32)
-    desa_code: str = Field("", max_length=13)
-    address: str = Field("", max_length=200)
-    multiple_birth: bool = False
-    note: str = Field("", max_length=2000)
+class DeclarationData(_Strict, DeclarationFields):
+    pass
 
 
 _DATA: dict[str, type[_Strict]] = {
@@ -356,7 +326,7 @@ def _final(
     conflict: dict[str, Any] | None = None,
 ) -> Answer:
     """Write the ledger entry (the record's final answer) and return it."""
-    message_id, message_en = split(message) if message else ("", "")
+    message_id, message_en = bilingual(message) if message else ("", "")
     record = SyncRecord.objects.create(
         device=device,
         client_id=item.client_id,
@@ -378,7 +348,7 @@ def _final(
 
 
 def _pending(item: Incoming, status: str, message: str) -> Answer:
-    message_id, message_en = split(message)
+    message_id, message_en = bilingual(message)
     return Answer(str(item.client_id), item.seq, status, message_id, message_en)
 
 
@@ -422,7 +392,7 @@ def _identity_note(changed: dict[str, Any]) -> tuple[str, str]:
 
 
 def _join(base: str, extra: tuple[str, str]) -> str:
-    a, b = split(base)
+    a, b = bilingual(base)
     return f"{a}{extra[0]} / {b}{extra[1]}"
 
 
@@ -1038,7 +1008,7 @@ def conflict_resolve(*, record: SyncRecord, choice: str, user: Any, request: Any
             "Conflict decided: the server's value stays; the phone's value was not taken."
         )
     who = user.get_username()
-    message_id, message_en = split(message)
+    message_id, message_en = bilingual(message)
     record.status = status
     record.message_id = f"{message_id} (oleh {who})"
     record.message_en = f"{message_en} (by {who})"

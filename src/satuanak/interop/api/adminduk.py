@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,8 +16,10 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from satuanak.access.policy import Capability
+from satuanak.adminduk.schemas import DeclarationFields
+from satuanak.common.messages import bilingual
 from satuanak.interop.api.auth import need
-from satuanak.interop.api.errors import ERRORS, ApiError, ErrorOut, bilingual
+from satuanak.interop.api.errors import ERRORS, ApiError, ErrorOut
 
 router = Router(tags=["adminduk / civil registration"])
 
@@ -29,24 +30,7 @@ class AttachmentIn(Schema):
     content_base64: str = Field(..., max_length=8_000_000)
 
 
-class BirthDeclarationIn(Schema):
-    baby_name: str = Field(..., max_length=200)
-    baby_sex: Literal["L", "P"]
-    birth_at: datetime
-    birth_place: str = Field(..., max_length=200)
-    weight_g: int = Field(..., ge=0, le=10_000)
-    length_cm: float = Field(..., ge=0, le=100, allow_inf_nan=False)
-    mother_nik: str = Field("", max_length=32)
-    mother_name: str = Field(..., max_length=200)
-    mother_not_in_siak: bool = False
-    father_nik: str = Field("", max_length=32)
-    father_name: str = Field("", max_length=200)
-    father_not_in_siak: bool = False
-    kk_number: str = Field("", max_length=32)
-    desa_code: str = Field("", max_length=13)
-    address: str = Field("", max_length=200)
-    multiple_birth: bool = False
-    note: str = Field("", max_length=2000)
+class BirthDeclarationIn(Schema, DeclarationFields):
     attachments: list[AttachmentIn] = Field(
         ..., min_length=1, max_length=10, description="birth_letter and mother_id or father_id are required"
     )

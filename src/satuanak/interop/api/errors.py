@@ -51,12 +51,6 @@ class ApiError(Exception):
         self.details = details or []
 
 
-def bilingual(message: str) -> tuple[str, str]:
-    """Split the services' "Bahasa Indonesia / English" messages into the two fields."""
-    id_part, sep, en_part = message.partition(" / ")
-    return (id_part.strip(), en_part.strip()) if sep else (message.strip(), message.strip())
-
-
 # The statuses an operation may answer with besides its success; every operation documents
 # them, so a client (and Schemathesis) knows the error shape of each.
 ERRORS: dict[int, type[Schema]] = {

@@ -13,13 +13,17 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from satuanak.access.policy import Capability, policy_for
 from satuanak.access.selectors import desa_visible_to
+from satuanak.accounts.roles import Role
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common.messages import bilingual
+from satuanak.facilities.models import Posyandu
 from satuanak.interop.api.auth import TokenAuth
 from satuanak.interop.api.errors import ERRORS, ApiError, ErrorOut
 from satuanak.lapangan import rules, services
@@ -106,10 +110,6 @@ def device_info(request: HttpRequest) -> dict[str, Any]:
     device = _device(request)
     user = device.user
     caps = policy_for(user.role).capabilities
-    from django.utils import timezone
-
-    from satuanak.accounts.roles import Role
-    from satuanak.facilities.models import Posyandu
 
     try:
         role_label = str(Role(user.role).label)
@@ -170,7 +170,7 @@ def device_children(request: HttpRequest, filters: Query[ChildrenQuery]) -> dict
     try:
         items, truncated = children_for_device(user=device.user, desa_codes=filters.desa)
     except services.FieldError as exc:
-        raise ApiError(400, "choose_desa", *services.split(str(exc))) from None
+        raise ApiError(400, "choose_desa", *bilingual(str(exc))) from None
     audit_record(
         action=AuditAction.CHILD_LIST_VIEWED,
         actor=device.user,
@@ -216,7 +216,7 @@ def attachment_upload(request: HttpRequest, client_id: uuid.UUID) -> dict[str, A
             sha256=request.headers.get("X-Content-SHA256", ""),
         )
     except services.FieldError as exc:
-        raise ApiError(400, "bad_attachment", *services.split(str(exc))) from None
+        raise ApiError(400, "bad_attachment", *bilingual(str(exc))) from None
     return {"client_id": item.client_id, "sha256": item.sha256, "size": item.size}
 
 
@@ -267,8 +267,6 @@ class SyncOut(Schema):
     summary="Send queued records (idempotent by client_id, applied in seq order)",
 )
 def sync(request: HttpRequest, body: SyncIn) -> Status:
-    from django.utils import timezone
-
     device = _device(request)
     incoming = [
         services.Incoming(
@@ -284,7 +282,7 @@ def sync(request: HttpRequest, body: SyncIn) -> Status:
     try:
         answers = services.sync_records(device=device, records=incoming, request=request)
     except services.FieldError as exc:
-        raise ApiError(400, "refused", *services.split(str(exc))) from None
+        raise ApiError(400, "refused", *bilingual(str(exc))) from None
     updates = services.updates_for(device, body.ask)
     # The outbox the phone reported before this request, less what this request settled: what
     # the devices page shows until the next contact.

@@ -15,10 +15,13 @@ from satuanak.access.policy import Capability
 from satuanak.access.selectors import AccessDenied, children_visible_to, desa_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
+from satuanak.common.messages import bilingual
 from satuanak.imports.models import ImportBatch
 from satuanak.imports.services import import_rows_run
 from satuanak.interop.api.auth import need
-from satuanak.interop.api.errors import ERRORS, ApiError, bilingual
+from satuanak.interop.api.errors import ERRORS, ApiError
+from satuanak.interventions.schemas import InterventionFields
+from satuanak.jempol.schemas import VisitFields
 from satuanak.regions.models import Desa
 
 router = Router(tags=["catat / record"])
@@ -162,17 +165,8 @@ def measurements(request: HttpRequest, body: MeasurementsIn) -> Status:
     return Status(200, report)
 
 
-class InterventionIn(Schema):
-    child_id: int = Field(..., ge=1, le=2**31 - 1)
-    kind: str = Field(
-        ..., max_length=30, description="pmt, home_visit, counselling, immunisation_catch_up, ..."
-    )
-    start_date: date
-    end_date: date | None = None
-    programme: str = Field("", max_length=100)
-    place: str = Field("", max_length=200)
-    answers_flag: str = Field("", max_length=40)
-    notes: str = Field("", max_length=4000)
+class InterventionIn(Schema, InterventionFields):
+    pass
 
 
 class InterventionOut(Schema):
@@ -219,13 +213,8 @@ def intervention(request: HttpRequest, body: InterventionIn) -> Status:
     )
 
 
-class VisitIn(Schema):
-    desa_code: str = Field(..., max_length=13)
-    date: date
-    services: list[str] = Field(..., min_length=1, max_length=10, description="akta, kia, kk, ktp_el, other")
-    documents: dict[str, int] = Field(default_factory=dict, description="documents issued per service")
-    team: str = Field("", max_length=200)
-    notes: str = Field("", max_length=4000)
+class VisitIn(Schema, VisitFields):
+    pass
 
 
 class VisitOut(Schema):
