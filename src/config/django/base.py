@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "satuanak.partisipasi",
     "satuanak.kemitraan",
     "satuanak.lapangan",
+    "satuanak.ops",
     "satuanak.access",
     "satuanak.demo",
     "satuanak.web",
@@ -157,7 +158,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Uploaded evidence, scans, photos and the copies of imported files. Back it up with the
+# database (`satuanak backup` does): rows point at these files by name.
+MEDIA_ROOT = BASE_DIR / env_str("SATUANAK_MEDIA_ROOT", "var/media")
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True

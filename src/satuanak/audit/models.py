@@ -46,6 +46,8 @@ class AuditAction(models.TextChoices):
     PARTNERSHIP_VIEWED = "partnership_viewed", "Membuka data IKM, APSAI atau pendanaan program"
     DEVICE_SYNCED = "device_synced", "Sinkronisasi perangkat lapangan"
     DEVICE_WIPED = "device_wiped", "Perintah hapus data ke perangkat yang dicabut"
+    BACKUP_CREATED = "backup_created", "Membuat arsip cadangan"
+    BACKUP_RESTORED = "backup_restored", "Memulihkan platform dari arsip cadangan"
 
 
 class AppendOnlyError(Exception):
