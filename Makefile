@@ -87,7 +87,7 @@ programmes-synthetic: flag-synthetic demo-users
 serve:
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Satu Data Anak Bengkayang: http://$(HOST)/"
-	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
+	$(PY) manage.py worker & worker=$$!; trap "kill $$worker" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
 # The demo runs on the synthetic district's date: deadlines and 100-day programmes read as on that day.
 demo: export SATUANAK_TODAY := $(REFERENCE_DATE)

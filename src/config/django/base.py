@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id.
+    "satuanak.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response, static files included.
     "satuanak.common.middleware.SecurityHeadersMiddleware",
@@ -111,7 +114,12 @@ _sqlite_path = BASE_DIR / env_str("SATUANAK_SQLITE_PATH", "var/satuanak.sqlite3"
 _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{_sqlite_path}", conn_max_age=60
+        env="DATABASE_URL",
+        default=f"sqlite:///{_sqlite_path}",
+        conn_max_age=60,
+        # A kept connection is tested before each request reuses it: after PostgreSQL restarts,
+        # the next request reconnects instead of failing on the dead connection.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -167,12 +175,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SATUANAK_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-LOGGING = {
+# Logs go to stderr (journald under systemd). json: one object per line with the request id
+# (ops/logging.py), for the operator's `journalctl ... | jq`; text: for a person at a terminal.
+SATUANAK_LOG_FORMAT = env_str("SATUANAK_LOG_FORMAT", "text")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "satuanak.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "satuanak.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if SATUANAK_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("SATUANAK_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per request from ops/middleware.py; at WARNING in development so runserver's
+        # own access lines are not doubled (production sets SATUANAK_REQUEST_LOG_LEVEL=INFO).
+        "satuanak.request": {"level": env_str("SATUANAK_REQUEST_LOG_LEVEL", "WARNING")},
+    },
 }
+# The key `satuanak backup` encrypts archives with (docs/backup-restore.md); the operator keeps a
+# copy off the server: without it no archive can be restored.
+SATUANAK_BACKUP_KEY_FILE = env_str("SATUANAK_BACKUP_KEY_FILE", "")
+# /readyz and check-deploy fail below this much free space where uploads, staged rows and (on
+# SQLite) the database are written: an upload refused at the door beats one failing half-way.
+SATUANAK_MIN_FREE_DISK_MB = int(env_str("SATUANAK_MIN_FREE_DISK_MB", "512"))
 
 from config.settings.security import *  # noqa: E402, F403 - grouped security settings
 

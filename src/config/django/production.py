@@ -23,6 +23,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # nginx forwards plain HTTP to the app and says which scheme the client used.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes come over plain HTTP from the machine itself (systemd, monitoring): no redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Off only if nginx already redirects HTTP to HTTPS and the double check is unwanted.
 SECURE_SSL_REDIRECT = env_bool("SATUANAK_SSL_REDIRECT", default=True)
 # One year; lower it (e.g. 3600) while first trying HTTPS on a new host name.
@@ -35,3 +37,8 @@ SECURE_HSTS_PRELOAD = env_bool("SATUANAK_HSTS_PRELOAD", default=True)
 # failures from "one address" would lock out the whole district). nginx must SET the header:
 # `proxy_set_header X-Forwarded-For $remote_addr;` (not append to what the client sent).
 SATUANAK_TRUST_X_FORWARDED_FOR = env_bool("SATUANAK_TRUST_X_FORWARDED_FOR", default=True)
+
+# journald keeps what the processes write to stderr; JSON lines with request ids (ops/logging.py).
+SATUANAK_LOG_FORMAT = env_str("SATUANAK_LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if SATUANAK_LOG_FORMAT == "json" else "text"  # noqa: F405
+LOGGING["loggers"]["satuanak.request"]["level"] = env_str("SATUANAK_REQUEST_LOG_LEVEL", "INFO")  # noqa: F405

@@ -16,6 +16,10 @@ def import_batch_task(batch_id: int) -> list[int]:
     from satuanak.linkage.tasks import linkage_run_task
 
     batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.DUPLICATE, ImportBatch.Status.FAILED):
+        # A task run again after its worker died (ops/services.py) may find its batch already
+        # committed (the worker died after the commit, before the queue heard of it): done is done.
+        return [batch.pk]
     done = import_batch_run(batch=batch)
     brought_rows = any(b.status == ImportBatch.Status.DONE and (b.inserted or b.updated) for b in done)
     if brought_rows and linkage_run_running() is None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import sys
 from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,10 +30,13 @@ from satuanak.accounts.services import (
 from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
 from satuanak.flags.selectors import dashboard_figures, flags_data_date, map_data_body
+from satuanak.ops.health import readiness
 from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
 from satuanak.web.selectors import facility_points, kecamatan_summaries
+
+logger = logging.getLogger(__name__)
 
 
 def _kecamatan_param(request: HttpRequest) -> tuple[str | None, bool]:
@@ -188,6 +197,45 @@ def facilities_geojson(request: HttpRequest) -> JsonResponse:
 def health(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers (no database). bench/web.py's baseline endpoint."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@public_view
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for systemd/monitoring: the process answers. No database: a database outage must
+    not make the supervisor restart healthy application processes."""
+    return JsonResponse({"status": "ok"})
+
+
+@public_view
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database reachable, migrations applied, a task worker alive, disk space left.
+    503 with the failing checks' readings (no personal data in them) when not ready."""
+    checks = readiness()
+    ready = all(c.ok or c.warning for c in checks)
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+    }
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an outage of the database or a full disk is not a bug in the page; say what it
+    is and that it passes, with the status a client can act on (503 with Retry-After, 507)."""
+    # Rendered without the request: its context processors would ask the database for the user.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = "10"
+        return response
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        logger.critical("disk full: %s", exc)
+        return HttpResponse(loader.render_to_string("507.html"), status=507)
+    return HttpResponse(loader.render_to_string("500.html"), status=500)
 
 
 class LoginView(auth_views.LoginView):
