@@ -176,6 +176,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
                 ("lapangan-conflicts",),
             ),
             NavLink("Log audit", "web:audit-log", _cap(_C.VIEW_AUDIT), ("audit-log",)),
+            NavLink("Riwayat tugas", "web:ops-jobs", _cap(_C.REVIEW_LINKAGE), ("ops-jobs",)),
             NavLink("Pengguna", "admin:index", _cap(_C.MANAGE_USERS), ()),
         ),
     ),
