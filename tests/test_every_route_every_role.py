@@ -477,7 +477,9 @@ def test_every_route_as_every_role(
             assert status != 500, (name, url)
             checked += 1
             if rule.kind == "public":
-                assert status < 400 or status == 405, (name, status)
+                # /readyz answers 503 while no task worker beats, as here: not ready is its answer.
+                not_ready = name == "readyz" and status == 503
+                assert status < 400 or status == 405 or not_ready, (name, status)
                 if status == 200 and response.get("Content-Type", "").startswith(
                     ("text/html", "application/json")
                 ):

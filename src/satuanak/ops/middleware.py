@@ -30,25 +30,24 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         request_id_set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = request_id
-            # The user as already loaded by the request, if it was: asking request.user here
-            # would query the database, which may be what just failed.
-            user = getattr(request, "_cached_user", None)
-            logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
-                },
-            )
-            return response
-        finally:
-            request_id_set(None)
+        # Not reset at the end: Django logs a 4xx/5xx after the middleware has returned, and that
+        # line belongs to this request too. The next request on this thread sets its own.
+        response = self.get_response(request)
+        response[HEADER] = request_id
+        # The user as already loaded by the request, if it was: asking request.user here
+        # would query the database, which may be what just failed.
+        user = getattr(request, "_cached_user", None)
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
