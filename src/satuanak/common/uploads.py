@@ -105,9 +105,14 @@ def store(item: CheckedFile, *, folder: str) -> str:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(item.data)
-        os.replace(tmp, target)  # never a half-written file under the final name
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(item.data)
+            os.replace(tmp, target)  # never a half-written file under the final name
+        except BaseException:
+            # A full disk leaves the part written so far: it must not stay and fill it further.
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return relative
 
 

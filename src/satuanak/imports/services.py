@@ -16,6 +16,7 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import shutil
 import tempfile
 import zlib
@@ -62,6 +63,23 @@ def _sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy under a temporary name in the target's folder, then rename. A full disk (or a kill)
+    mid-copy must never leave part of a file under the final name: the next upload of the same
+    file would find it "already stored" and import the truncated copy."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def import_batch_create(
     *, source: Source, path: Path, file_name: str | None = None, user: Any = None
 ) -> ImportBatch:
@@ -71,7 +89,7 @@ def import_batch_create(
     store_dir.mkdir(parents=True, exist_ok=True)
     stored = store_dir / f"{sha}{path.suffix.lower()}"
     if not stored.exists():
-        shutil.copyfile(path, stored)
+        _copy_atomically(path, stored)
     return ImportBatch.objects.create(
         source=source.value,
         file_name=(file_name or path.name)[:255],

@@ -22,6 +22,7 @@ This module is about files and frames only; which batches are done is the caller
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,12 +50,34 @@ def write_batch_file(relative: Path, frame: pl.DataFrame) -> Path:
     path = staging_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    with tmp.open("rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        try:
+            frame.write_parquet(tmp, compression="zstd", statistics=True)
+        except pl.exceptions.ComputeError as exc:
+            error = _os_error_of(exc, tmp)
+            if error is None:
+                raise
+            raise error from exc
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk leaves part of the file behind: it must not stay to fill the disk further.
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
     return path
+
+
+def _os_error_of(exc: pl.exceptions.ComputeError, tmp: Path) -> OSError | None:
+    """Polars reports a failed write as a ComputeError whose text ends "(os error N)". Given back
+    as the OSError it is, so a full disk reads as one (the 507 page, the worker's log) and not as
+    a bug in the data."""
+    found = re.search(r"os error (\d+)", str(exc))
+    if found is None:
+        return None
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code), str(tmp))
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -129,6 +129,10 @@ def tasks_recover_orphaned(*, me: str | None = None, own_abandoned: bool = False
         return recovery
     claimed_by = {r.worker_ids[-1] for r in running if r.worker_ids}
     dead = _dead_worker_ids(claimed_by, except_alive=None if own_abandoned else me)
+    if own_abandoned and me is not None:
+        # Alive by its beat, but it says it can no longer finish its task: that task is as
+        # orphaned as a dead worker's (without this, it stayed "running" after every outage).
+        dead.add(me)
     stale_unclaimed = timezone.now() - WORKER_STALE_AFTER
     for result in running:
         last = result.worker_ids[-1] if result.worker_ids else None
@@ -207,6 +211,7 @@ def _mark_work(result: DBTaskResult, *, failed: bool) -> None:
                 progress=0,
                 stage="antre lagi (pekerja berhenti) / queued again (worker stopped)",
             )
+        _remove_uncommitted_files(batch_id)
     elif result.task_path == _LINKAGE_TASK and result.started_at is not None:
         LinkageRun.objects.filter(
             status=LinkageRun.Status.RUNNING, started_at__gte=result.started_at - timedelta(seconds=5)
@@ -218,3 +223,25 @@ def _mark_work(result: DBTaskResult, *, failed: bool) -> None:
             + "The worker died; "
             + ("queued again." if not failed else "run it again."),
         )
+
+
+def _remove_uncommitted_files(batch_id: int) -> None:
+    """What the dead worker may have left in staging for a batch it never committed: the batch's
+    file (written just before the commit) and temporary files of it (killed mid-write, named
+    after the dead process). Nothing reads them, only done batches' files are read, but nothing
+    else would ever delete them either: a worker killed again and again would fill the disk.
+    The task row is locked by the caller and not yet queued again, so no run can be writing them."""
+    from satuanak.imports import staging
+    from satuanak.imports.models import ImportBatch
+
+    adapter = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .exclude(status=ImportBatch.Status.DONE)
+        .values_list("adapter", flat=True)
+        .first()
+    )
+    if not adapter:  # done (the worker died after the commit), or killed before choosing a format
+        return
+    final = staging.staging_root() / staging.batch_file(adapter, batch_id)
+    for path in [final, *final.parent.glob(f".{final.name}.*.tmp")]:
+        path.unlink(missing_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import tempfile
 from pathlib import Path
 
@@ -25,8 +27,16 @@ from satuanak.imports.selectors import (
 from satuanak.imports.services import batch_summary, import_batch_create, rejected_rows_csv
 from satuanak.imports.tasks import import_batch_task
 
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
+DISK_FULL = (
+    "Ruang penyimpanan server penuh: berkas ini belum tersimpan dan tidak ada yang diimpor. "
+    "Beri tahu Diskominfo, lalu unggah lagi setelah ruang dikosongkan. / The server's storage is "
+    "full: this file was not saved and nothing was imported. Tell Diskominfo, then upload it "
+    "again once space has been freed."
+)
 
 
 def _importable(request: HttpRequest) -> list[Source]:
@@ -39,6 +49,7 @@ def _importable(request: HttpRequest) -> list[Source]:
 def import_upload(request: HttpRequest) -> HttpResponse:
     sources = _importable(request)
     errors: list[str] = []
+    status = 200
     if request.method == "POST":
         source_value = request.POST.get("sumber", "")
         upload = request.FILES.get("berkas")
@@ -52,15 +63,28 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             errors.append("Berkas lebih dari 200 MB. / The file is larger than 200 MB.")
         if not errors and upload is not None:
             suffix = Path(upload.name or "x.csv").suffix.lower()
-            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                batch = import_batch_create(
-                    source=Source(source_value), path=Path(tmp.name), file_name=upload.name, user=request.user
-                )
-            import_batch_task.enqueue(batch.pk)
-            return redirect("web:import-detail", batch_id=batch.pk)
+            try:
+                with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                    for chunk in upload.chunks():
+                        tmp.write(chunk)
+                    tmp.flush()
+                    batch = import_batch_create(
+                        source=Source(source_value),
+                        path=Path(tmp.name),
+                        file_name=upload.name,
+                        user=request.user,
+                    )
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                # Said on the form, not as an error page: the officer stays where the upload is
+                # made and sends it again once space is freed. No batch was created.
+                logger.critical("disk full, upload refused: %s", exc)
+                errors.append(DISK_FULL)
+                status = 507
+            else:
+                import_batch_task.enqueue(batch.pk)
+                return redirect("web:import-detail", batch_id=batch.pk)
     # The list names files and who loaded them: looked at under RUN_IMPORTS, so logged like any look.
     audit_record(
         action=AuditAction.IMPORT_VIEWED, actor=request.user, request=request, subject_type="import_list"
@@ -72,7 +96,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         request,
         "web/import_upload.html",
         {"sources": sources, "errors": errors, "page": batches},
-        status=400 if errors else 200,
+        status=400 if errors and status == 200 else status,
     )
 
 

@@ -16,10 +16,18 @@ import time
 from typing import Any
 
 from django.core.management import CommandError
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 from django_tasks.signals import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from satuanak.ops import logging as ops_logging
 from satuanak.ops.services import (
@@ -63,7 +71,47 @@ class _Heartbeat(threading.Thread):
         self._stop_event.set()
 
 
+# PostgreSQL's codes for "the server went away": class 08 (connection exception), and an
+# administrator's or a crash's shutdown, or a server still starting up.
+_SERVER_GONE = ("08", "57P01", "57P02", "57P03")
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """The task failed because the database server went away under it (a restart of PostgreSQL,
+    the network), not because of anything in the task. Told by the error itself: by the time the
+    failure is recorded Django may already have reconnected (leaving a transaction whose
+    rollback failed opens a fresh connection), so the state of the connection says nothing.
+    A deadlock or a statement timeout has its own code and stays the task's failure; so does
+    every SQLite error (there is no server to lose)."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return False
+    if isinstance(exc, InterfaceError):  # used after the connection was closed under it
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    # psycopg's error, which Django's wraps: no code means the client lost the server (refused,
+    # closed, reset), a code says what the server reported.
+    code = getattr(exc.__cause__, "sqlstate", None)
+    return code is None or code.startswith(_SERVER_GONE)
+
+
 class _ResilientWorker(Worker):
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        # A task cut by a database restart did nothing wrong, and what it wrote was rolled back
+        # with its transaction. Recorded as failed, it would stay failed and its import batch
+        # "running" for ever (a short restart is over before the failure is recorded, so the
+        # record succeeds). Instead the error goes up to run() below, which waits for the
+        # database and puts the task back in the queue (at most MAX_ATTEMPTS claims in all).
+        record_failure = db_task_result.set_failed
+
+        def set_failed(exc: BaseException) -> None:
+            if _connection_lost(exc):
+                raise exc
+            record_failure(exc)
+
+        db_task_result.set_failed = set_failed
+        super().run_task(db_task_result)
+
     def run(self) -> None:
         while True:
             try:
@@ -73,9 +121,10 @@ class _ResilientWorker(Worker):
                 if not self.running:
                     raise
                 logger.warning(
-                    "database unreachable, retrying in %.0f s: %s", RETRY_SECONDS, str(exc).strip()[:200]
+                    "database connection lost, retrying in %.0f s: %s", RETRY_SECONDS, str(exc).strip()[:200]
                 )
                 self.running_task = False
+                ops_logging.request_id_set(None)  # the cut task's id: no task_finished to clear it
                 time.sleep(RETRY_SECONDS)
                 self._reconnected()
 
