@@ -17,7 +17,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/satuanak
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo import-synthetic link-synthetic flag-synthetic programmes-synthetic test test-postgres install install-dev assets chromium lint typecheck check-migrations security \
-        pytest db reference synthetic demo-users serve bench screenshots lock openapi clean
+        pytest db reference synthetic demo-users serve bench screenshots lock openapi clean deploy-rehearsal
 
 # --- set-up -------------------------------------------------------------------------------
 $(PY):
@@ -137,6 +137,12 @@ bench: install assets chromium
 	$(PY) bench/interop.py
 	$(PY) bench/web.py
 	$(PY) bench/sync.py
+
+# deploy/install.sh rehearsed on this machine under a temporary prefix: PostgreSQL database
+# satuanak_rehearsal (dropped and recreated), Debian's nginx on free ports, the services started
+# from the systemd unit files, then check-deploy and HTTPS checks (docs/deploy.md).
+deploy-rehearsal: assets
+	bash deploy/rehearse.sh
 
 # The README's screenshots from the demo's database (after `make demo` has built it).
 screenshots: install chromium
