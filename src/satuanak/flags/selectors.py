@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from satuanak.access.policy import policy_for
+from satuanak.common.json_body import JsonBody, json_body
 from satuanak.core.sources import Source
 from satuanak.flags.models import ChildFlag, FlagRule
 
@@ -119,26 +120,21 @@ def map_data(*, code: str, period: str | None) -> dict[str, Any] | None:
     return data
 
 
-def map_data_body(*, code: str, period: str | None) -> tuple[bytes, bytes, str] | None:
-    """map_data as the HTTP body: (JSON bytes, the same gzipped, an ETag), built once per flags
+def map_data_body(*, code: str, period: str | None) -> JsonBody | None:
+    """map_data as the HTTP body (JSON bytes, the same gzipped, an ETag), built once per flags
     run and kept in the cache."""
-    import gzip
-    import hashlib
-    import json
-
     from django.core.cache import cache
 
     key = f"map-body:{_latest_run_id()}:{code}:{period or ''}"
     cached = cache.get(key)
     if cached is not None:
-        return cached if cached != "missing" else None
+        return JsonBody(*cached) if cached != "missing" else None
     data = map_data(code=code, period=period)
     if data is None:
         cache.set(key, "missing", timeout=None)
         return None
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    body = (raw, gzip.compress(raw, compresslevel=6, mtime=0), f'"{hashlib.sha256(raw).hexdigest()[:32]}"')
-    cache.set(key, body, timeout=None)
+    body = json_body(data)
+    cache.set(key, tuple(body), timeout=None)
     return body
 
 

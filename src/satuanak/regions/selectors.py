@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from satuanak.common.json_body import JsonBody, json_body
 from satuanak.regions.models import Desa, Kecamatan
 
 # Decimal places kept in map coordinates: 5 places is about 1.1 m at the equator, far below what
@@ -69,3 +70,21 @@ def desa_feature_collection(
         if d.geometry
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def desa_geojson_body(*, kecamatan_code: str | None = None) -> JsonBody:
+    """desa_feature_collection as the HTTP body, built once and kept in the cache for five minutes.
+    Boundaries change only when the reference data is loaded again: desa added or removed show at
+    once (the key holds the table's count and highest id), a geometry corrected in place within
+    the five minutes (the cache is per process, so no one process could clear it for all)."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    version = Desa.objects.aggregate(n=Count("id"), last=Max("id"))
+    key = f"desa-geojson:{version['n']}:{version['last']}:{kecamatan_code or ''}"
+    cached = cache.get(key)
+    if cached is not None:
+        return JsonBody(*cached)
+    body = json_body(desa_feature_collection(kecamatan_code=kecamatan_code))
+    cache.set(key, tuple(body), timeout=300)
+    return body

@@ -29,9 +29,10 @@ from satuanak.accounts.services import (
 )
 from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
+from satuanak.common.json_body import json_body_response
 from satuanak.flags.selectors import dashboard_figures, flags_data_date, map_data_body
 from satuanak.ops.health import readiness
-from satuanak.regions.selectors import desa_feature_collection, kecamatan_code_exists
+from satuanak.regions.selectors import desa_geojson_body, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
 from satuanak.web.selectors import facility_points, kecamatan_summaries
@@ -116,8 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @require_GET
-@gzip_page  # the 400 kB of boundaries gzip to ~95 kB: it matters on a district office's slow link
-def desa_geojson(request: HttpRequest) -> JsonResponse:
+def desa_geojson(request: HttpRequest) -> HttpResponse:
     # Boundaries are public reference data; no personal data here.
     code, valid = _kecamatan_param(request)
     if not valid:
@@ -128,7 +128,9 @@ def desa_geojson(request: HttpRequest) -> JsonResponse:
             },
             status=400,
         )
-    return JsonResponse(desa_feature_collection(kecamatan_code=code))
+    # Gzipped (400 kB of boundaries become ~95 kB: it matters on a district office's slow link),
+    # encoded once per process rather than per request, and kept by the browser for an hour.
+    return json_body_response(request, desa_geojson_body(kecamatan_code=code), max_age=3600)
 
 
 @public_view
@@ -150,18 +152,7 @@ def map_data(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
-    raw, gzipped, etag = body
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
-    elif "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = HttpResponse(gzipped, content_type="application/json")
-        response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(raw, content_type="application/json")
-    response["ETag"] = etag
-    response["Vary"] = "Accept-Encoding"
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return json_body_response(request, body, max_age=300)
 
 
 @public_view

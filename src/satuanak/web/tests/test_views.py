@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from typing import Any
 
@@ -68,6 +70,30 @@ def test_geojson_filtered_by_kecamatan(client: Client, reference_data: None) -> 
     data = client.get(reverse("web:desa-geojson"), {"kecamatan": "61.07.01"}).json()
     assert len(data["features"]) == 5
     assert {f["properties"]["kecamatan_kode"] for f in data["features"]} == {"61.07.01"}
+
+
+def test_geojson_is_encoded_once_gzipped_and_revalidated_by_etag(
+    client: Client, reference_data: None, django_assert_num_queries: Any
+) -> None:
+    from satuanak.regions.selectors import desa_feature_collection
+
+    url = reverse("web:desa-geojson")
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert "max-age=3600" in first["Cache-Control"]
+    assert json.loads(gzip.decompress(first.content)) == desa_feature_collection()
+    # The second request reads the built body from the cache: one query (the boundaries' version),
+    # none for the 124 geometries.
+    with django_assert_num_queries(1):
+        plain = client.get(url)
+    assert plain.get("Content-Encoding") is None
+    assert plain.json() == desa_feature_collection()
+    assert plain["ETag"] == first["ETag"]
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    # Each kecamatan filter is its own document.
+    part = client.get(url, {"kecamatan": "61.07.01"})
+    assert part["ETag"] != first["ETag"] and len(part.json()["features"]) == 5
 
 
 @pytest.mark.parametrize("bad", ["61.07.99", "xx", "61.07.01.2001", "'; DROP TABLE"])
