@@ -214,6 +214,8 @@ if os.geteuid() == 0 and user != "root":
     commands = [drop + argv for argv in commands]
 if "UMask" in unit:
     os.umask(int(unit["UMask"][-1], 8))
+if "Nice" in unit:
+    os.nice(int(unit["Nice"][-1]))
 if os.environ.get("UNITRUN_SANDBOX") == "1":
     commands = [sandboxed(argv) for argv in commands]
 os.chdir(workdir)
