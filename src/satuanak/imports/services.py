@@ -95,9 +95,23 @@ def import_batch_create(
         file_name=(file_name or path.name)[:255],
         sha256=sha,
         size_bytes=size,
-        stored_path=str(stored),
+        # Relative to MEDIA_ROOT: a backup restored on a server with other folders still finds it.
+        stored_path=str(stored.relative_to(settings.MEDIA_ROOT)),
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,
     )
+
+
+def batch_stored_file(batch: ImportBatch) -> Path:
+    """Where the batch's copy of its file is now. Stored relative to MEDIA_ROOT; batches of
+    earlier releases hold an absolute path, which after a restore into another MEDIA_ROOT no longer
+    exists: the copy is then looked for under its name (its content hash) in this MEDIA_ROOT."""
+    stored = Path(batch.stored_path)
+    media = Path(settings.MEDIA_ROOT)
+    if not stored.is_absolute():
+        return media / stored
+    if stored.exists():
+        return stored
+    return media / "imports" / stored.name
 
 
 def import_batches_mark_interrupted(*, older_than: timedelta = timedelta(hours=6)) -> int:
@@ -202,7 +216,7 @@ def import_batch_run(
 ) -> list[ImportBatch]:
     """Run a registered batch. Returns the batches it produced (two for a KIA workbook)."""
     report = progress or (lambda _stage, _pct: None)
-    path = Path(batch.stored_path)
+    path = batch_stored_file(batch)
     _set(
         batch,
         status=ImportBatch.Status.RUNNING,

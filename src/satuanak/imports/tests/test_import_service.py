@@ -15,6 +15,7 @@ from satuanak.core.sources import Source
 from satuanak.imports import services, staging
 from satuanak.imports.models import ImportBatch, ImportIssue, RejectedRow
 from satuanak.imports.services import (
+    batch_stored_file,
     import_batches_mark_interrupted,
     import_file_run,
     rejected_rows_csv,
@@ -96,8 +97,25 @@ def test_same_file_again_adds_nothing(district: Path) -> None:
     assert current.select(pl.len()).collect().item() == first.accepted
     assert current.select(pl.col("batch_id").unique()).collect()["batch_id"].to_list() == [first.pk]
     # Lineage: the batch keeps a copy of the file, named by its hash.
-    stored = Path(first.stored_path)
+    stored = batch_stored_file(first)
     assert stored.is_file() and stored.name.startswith(first.sha256)
+    # Kept relative to MEDIA_ROOT, so a restore into other folders still finds it.
+    assert first.stored_path == f"imports/{stored.name}"
+
+
+def test_a_batch_of_an_earlier_release_finds_its_copy_after_a_restore_into_other_folders(
+    db: None, settings: Any, tmp_path: Path
+) -> None:
+    # Earlier releases kept the absolute path; a restore puts the file under this MEDIA_ROOT.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    copy = tmp_path / "media" / "imports" / "abc123.csv"
+    copy.parent.mkdir(parents=True)
+    copy.write_text("nik\n", encoding="utf-8")
+    old = ImportBatch(stored_path="/srv/old-server/media/imports/abc123.csv")
+    assert batch_stored_file(old) == copy
+    here = ImportBatch(stored_path=str(copy))  # absolute and still there: used as it is
+    assert batch_stored_file(here) == copy
+    assert batch_stored_file(ImportBatch(stored_path="imports/abc123.csv")) == copy
 
 
 def _rewrite_siak(src: Path, dst: Path, change: dict[int, dict[str, str]]) -> int:

@@ -31,7 +31,7 @@ from satuanak.audit.models import AuditAction, AuditEvent
 from satuanak.core.sources import Source
 from satuanak.imports import staging
 from satuanak.imports.models import ImportBatch, ImportIssue, RejectedRow
-from satuanak.imports.services import import_batch_create, import_file_run, staged_records
+from satuanak.imports.services import batch_stored_file, import_batch_create, import_file_run, staged_records
 from satuanak.imports.tasks import import_batch_task
 from satuanak.ops.models import WorkerHeartbeat
 from satuanak.ops.tests import faults_helpers as fh
@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_import_commits_nothing_and_the_next_worker_finishes
     before = _import_tables()
     batch = import_batch_create(source=Source.SIAK, path=path, file_name=path.name)
     result_id = import_batch_task.enqueue(batch.pk).id
-    stored = str(Path(batch.stored_path).relative_to(media))
+    stored = batch.stored_path  # relative to MEDIA_ROOT
 
     marker = tmp_path / "held"
     env = fh.subprocess_env(media=media, staging=staging_dir, SATUANAK_FAULTS_MARKER=str(marker))
@@ -422,7 +422,7 @@ def test_an_upload_onto_a_full_disk_says_so_on_the_form_and_leaves_nothing_half_
         )
         assert response.status_code == 302
         batch = ImportBatch.objects.get()
-        stored = Path(batch.stored_path)
+        stored = batch_stored_file(batch)
         assert stored.parent == media / "imports" and stored.read_bytes() == content
         assert fh.files_under(media) == [str(stored.relative_to(media))]
         import_batch_task.call(batch.pk)  # what the worker does with the queued task
