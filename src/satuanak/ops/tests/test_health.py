@@ -160,7 +160,10 @@ def test_json_log_lines_carry_the_request_id_and_no_query_string() -> None:
     assert "SITI" not in line and "6107012345678901" not in line
 
 
-def _production_like(settings: Any, tmp_path: Path) -> None:
+def _production_like(settings: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    # Set by the browser tests' fixtures for their live server, and rightly refused by Django's
+    # deployment checks (async.E001): a production process never has it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECRET_KEY = secrets.token_urlsafe(64)
     settings.ALLOWED_HOSTS = ["satuanak.bengkayangkab.go.id"]
@@ -193,8 +196,10 @@ def test_check_deploy_fails_on_a_development_setup_and_names_what(settings: Any,
 
 
 @pytest.mark.django_db
-def test_check_deploy_passes_a_production_setup(settings: Any, tmp_path: Path, capsys: Any) -> None:
-    _production_like(settings, tmp_path)
+def test_check_deploy_passes_a_production_setup(
+    settings: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    _production_like(settings, tmp_path, monkeypatch)
     _beat()
     audit_record(action=AuditAction.BACKUP_CREATED, actor=None, subject_type="backup", subject_id="")
     call_command("check_deploy")
@@ -209,9 +214,9 @@ def test_check_deploy_passes_a_production_setup(settings: Any, tmp_path: Path, c
 
 @pytest.mark.django_db
 def test_check_deploy_warns_about_a_missed_backup_without_failing(
-    settings: Any, tmp_path: Path, capsys: Any
+    settings: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
 ) -> None:
-    _production_like(settings, tmp_path)
+    _production_like(settings, tmp_path, monkeypatch)
     _beat()
     call_command("check_deploy")
     assert "Belum pernah ada cadangan" in capsys.readouterr().out
