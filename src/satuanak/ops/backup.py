@@ -36,7 +36,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, BinaryIO
@@ -80,6 +80,29 @@ class BackupError(Exception):
 
 def quiet(_message: str) -> None:
     pass
+
+
+@contextmanager
+def as_command_error() -> Iterator[None]:
+    """The operator's errors of `satuanak backup` and `restore` as one bilingual line and exit 1,
+    never a traceback: a refused archive, an unreachable database, a file that cannot be read or
+    written (a full disk, a wrong path, permissions)."""
+    from django.core.management.base import CommandError
+    from django.db import DatabaseError
+
+    try:
+        yield
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    except DatabaseError as exc:
+        # Most often the database is not there yet (createdb) or not reachable.
+        raise CommandError(
+            f"Basis data tidak dapat dibuka atau dibaca / the database cannot be opened or read: {exc}"
+        ) from None
+    except OSError as exc:
+        raise CommandError(
+            f"Gagal membaca/menulis berkas / file read or write failed: {exc.filename or ''} ({exc.strerror})"
+        ) from None
 
 
 @dataclass

@@ -15,12 +15,12 @@ task; its traceback is returned only when the caller asks (the page shows it to 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import DateTimeField, F, Q
+from django.db.models import DateTimeField, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -211,8 +211,18 @@ def _imports(status: str | None, since: datetime | None, limit: int) -> list[Job
     return rows
 
 
-def _linkage_runs(status: str | None, since: datetime | None, limit: int) -> list[JobRow]:
-    qs = LinkageRun.objects.select_related("started_by")
+def _runs(
+    qs: QuerySet[Any],
+    *,
+    kind: str,
+    status: str | None,
+    since: datetime | None,
+    limit: int,
+    label: Callable[[Any], str],
+    counts: Callable[[Any], list[tuple[str, int | None]]],
+    who: Callable[[Any], str],
+) -> list[JobRow]:
+    """Linkage and flag runs: both have a status, a start, an end, stats and a message."""
     raw = _raw_statuses(_RUN_STATUS, status)
     if raw is not None:
         qs = qs.filter(status__in=raw)
@@ -220,60 +230,56 @@ def _linkage_runs(status: str | None, since: datetime | None, limit: int) -> lis
         qs = qs.filter(started_at__gte=since)
     return [
         JobRow(
-            kind=Kind.LINKAGE,
+            kind=kind,
             id=str(r.pk),
-            label=f"Penautan #{r.pk}: {r.get_kind_display()}",
+            label=label(r),
             status=_RUN_STATUS.get(r.status, Status.FAILED),
             status_detail=r.get_status_display(),
             queued=r.started_at,
             started=r.started_at,
             finished=r.finished_at,
             duration_s=_duration(r.started_at, r.finished_at),
-            counts=_counts(
-                [
-                    ("rekaman", _stat(r.stats, "records")),
-                    ("anak", _stat(r.stats, "children")),
-                    ("tinjauan", _stat(r.stats, "review_open")),
-                ]
-            ),
-            who=r.started_by.username if r.started_by else "(otomatis / automatic)",
+            counts=_counts(counts(r)),
+            who=who(r),
             message=r.message,
         )
         for r in qs.order_by("-started_at", "-id")[:limit]
     ]
+
+
+def _linkage_runs(status: str | None, since: datetime | None, limit: int) -> list[JobRow]:
+    return _runs(
+        LinkageRun.objects.select_related("started_by"),
+        kind=Kind.LINKAGE,
+        status=status,
+        since=since,
+        limit=limit,
+        label=lambda r: f"Penautan #{r.pk}: {r.get_kind_display()}",
+        counts=lambda r: [
+            ("rekaman", _stat(r.stats, "records")),
+            ("anak", _stat(r.stats, "children")),
+            ("tinjauan", _stat(r.stats, "review_open")),
+        ],
+        who=lambda r: r.started_by.username if r.started_by else "(otomatis / automatic)",
+    )
 
 
 def _flag_runs(status: str | None, since: datetime | None, limit: int) -> list[JobRow]:
-    qs = FlagRun.objects.all()
-    raw = _raw_statuses(_RUN_STATUS, status)
-    if raw is not None:
-        qs = qs.filter(status__in=raw)
-    if since is not None:
-        qs = qs.filter(started_at__gte=since)
-    return [
-        JobRow(
-            kind=Kind.FLAGS,
-            id=str(r.pk),
-            label=f"Penanda #{r.pk}: per {r.as_of:%d-%m-%Y}",
-            status=_RUN_STATUS.get(r.status, Status.FAILED),
-            status_detail=r.get_status_display(),
-            queued=r.started_at,
-            started=r.started_at,
-            finished=r.finished_at,
-            duration_s=_duration(r.started_at, r.finished_at),
-            counts=_counts(
-                [
-                    ("anak", _stat(r.stats, "children")),
-                    ("penanda", _stat(r.stats, "flag_rows")),
-                    ("hotspot", _stat(r.stats, "hotspots")),
-                ]
-            ),
-            # Flags follow a linkage run (or a command): no person starts them.
-            who="(otomatis / automatic)",
-            message=r.message,
-        )
-        for r in qs.order_by("-started_at", "-id")[:limit]
-    ]
+    return _runs(
+        FlagRun.objects.all(),
+        kind=Kind.FLAGS,
+        status=status,
+        since=since,
+        limit=limit,
+        label=lambda r: f"Penanda #{r.pk}: per {r.as_of:%d-%m-%Y}",
+        counts=lambda r: [
+            ("anak", _stat(r.stats, "children")),
+            ("penanda", _stat(r.stats, "flag_rows")),
+            ("hotspot", _stat(r.stats, "hotspots")),
+        ],
+        # Flags follow a linkage run (or a command): no person starts them.
+        who=lambda r: "(otomatis / automatic)",
+    )
 
 
 def _task_label(task_path: str, batch_id: int | None) -> str:

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 
 from satuanak.ops import crypto
-from satuanak.ops.backup import BackupError, backup_create, key_load, quiet, summary_lines
+from satuanak.ops.backup import BackupError, as_command_error, backup_create, key_load, quiet, summary_lines
 
 
 def _positive(text: str) -> int:
@@ -107,7 +106,7 @@ class Command(BaseCommand):
             )
         if key is None and verbosity > 0:
             self.stderr.write("peringatan / warning: arsip TIDAK terenkripsi / the archive is NOT encrypted")
-        try:
+        with as_command_error():
             result = backup_create(
                 out=options["out"],
                 key=key,
@@ -116,18 +115,6 @@ class Command(BaseCommand):
                 progress=verbosity > 1 or (verbosity > 0 and sys.stderr.isatty()),
                 log=self.stderr.write if verbosity > 0 else quiet,
             )
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:
-            # Most often the database is not there yet (createdb) or not reachable.
-            raise CommandError(
-                f"Basis data tidak dapat dibuka atau dibaca / the database cannot be opened or read: {exc}"
-            ) from None
-        except OSError as exc:
-            raise CommandError(
-                "Gagal membaca/menulis berkas / file read or write failed: "
-                f"{exc.filename or ''} ({exc.strerror})"
-            ) from None
         if verbosity > 0:
             for line in summary_lines(result):
                 self.stdout.write(line)

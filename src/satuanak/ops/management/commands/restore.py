@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import BaseCommand, CommandParser
 
-from satuanak.ops.backup import BackupError, key_load, quiet, restore_run, summary_lines
+from satuanak.ops.backup import as_command_error, key_load, quiet, restore_run, summary_lines
 
 
 class Command(BaseCommand):
@@ -58,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = int(options["verbosity"])
-        try:
+        with as_command_error():
             result = restore_run(
                 archive=options["archive"],
                 key=key_load(options["key_file"]),
@@ -68,18 +67,6 @@ class Command(BaseCommand):
                 progress=verbosity > 1 or (verbosity > 0 and sys.stderr.isatty()),
                 log=self.stderr.write if verbosity > 0 else quiet,
             )
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:
-            # Most often the database is not there yet (createdb) or not reachable.
-            raise CommandError(
-                f"Basis data tidak dapat dibuka atau dibaca / the database cannot be opened or read: {exc}"
-            ) from None
-        except OSError as exc:
-            raise CommandError(
-                "Gagal membaca/menulis berkas / file read or write failed: "
-                f"{exc.filename or ''} ({exc.strerror})"
-            ) from None
         if verbosity > 0:
             for line in summary_lines(result):
                 self.stdout.write(line)
