@@ -137,6 +137,8 @@ bench: install assets chromium
 	$(PY) bench/interop.py
 	$(PY) bench/web.py
 	$(PY) bench/sync.py
+	$(PY) bench/backup.py
+	$(PY) bench/load.py
 
 # deploy/install.sh rehearsed on this machine under a temporary prefix: PostgreSQL database
 # satuanak_rehearsal (dropped and recreated), Debian's nginx on free ports, the services started
