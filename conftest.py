@@ -97,3 +97,13 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that restart the PostgreSQL server go last (after pytest-django's own reordering):
+    a restart ends every connection open at that moment, and a connection a later test or fixture
+    still holds would fail it for a reason that is not its own."""
+    restarting = [item for item in items if item.get_closest_marker("restarts_database")]
+    if restarting:
+        items[:] = [item for item in items if item not in restarting] + restarting

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -212,7 +212,8 @@ def _ensure_cluster_up(version: str, name: str) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"PostgreSQL {version}/{name} did not come back: start it by hand")
         time.sleep(0.2)
-    connection.close()  # this process's connection died with the server: the next query reconnects
+    # This process's connections died with the server: the next query reconnects.
+    connections.close_all()
 
 
 def _simfoni_batch(tmp_path: Path, register: str) -> ImportBatch:
@@ -231,6 +232,7 @@ def _answers(port: int, paths: list[str], cookie: str) -> dict[str, fh.Answer]:
     connection.vendor != "postgresql", reason="a database server to restart: runs in the PostgreSQL pass"
 )
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.restarts_database
 def test_postgresql_restarting_under_the_site_and_the_worker_loses_nothing_and_heals_by_itself(
     reference_data: None, personas: dict[str, Any], settings: Any, tmp_path: Path, processes: list[fh.Process]
 ) -> None:
