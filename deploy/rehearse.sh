@@ -29,9 +29,17 @@ PYTHON="${PYTHON:-/usr/bin/python3}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Under the repository's var/ (git-ignored), not /tmp: the services' PrivateTmp=yes puts a fresh
-# /tmp over the real one, which would hide a prefix there.
-mkdir -p "$REPO/var"
-PREFIX="$(mktemp -d "$REPO/var/rehearsal.XXXXXX")"
+# /tmp over the real one, which would hide a prefix there. A checkout that itself lives where the
+# units hide (/tmp, /var/tmp, /root, /home: a CI clone) rehearses under /srv instead, as root (a
+# path free of the documented ones, which install.sh rewrites).
+PREFIX_PARENT="$REPO/var"
+case "$REPO/" in
+/tmp/* | /var/tmp/* | /root/* | /home/*)
+    [ "$(id -u)" -eq 0 ] && PREFIX_PARENT=/srv
+    ;;
+esac
+mkdir -p "$PREFIX_PARENT"
+PREFIX="$(mktemp -d "$PREFIX_PARENT/rehearsal.XXXXXX")"
 # Readable by nginx's workers (www-data), as /opt is on a server.
 chmod 0755 "$PREFIX"
 LOG_DIR="$PREFIX/rehearsal"
