@@ -82,6 +82,11 @@ class DefectRates:
     blank_required: float = 0.005  # name, sex or birth date left empty
     date_as_text: float = 0.03  # XLSX date cells typed as text in assorted formats
     measure_position_swapped: float = 0.03  # lying/standing opposite to the age rule (real, not an error)
+    # Posyandu-wide measuring habits (drawn per posyandu, from a stream of their own): a board read
+    # to the half centimetre (every length/height on .0 or .5), and no length board (every child
+    # under two measured standing). The mutu checks should find these posyandu (issue 17).
+    posyandu_height_rounding: float = 0.03
+    posyandu_all_standing: float = 0.02
     siak_duplicate_person: float = 0.002  # a person entered twice in SIAK with a second NIK
 
     def as_dict(self) -> dict[str, object]:

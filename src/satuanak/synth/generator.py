@@ -639,6 +639,10 @@ def generate_district(
         "calibration": report.calibration,
         "targets": report.targets,
         "stunting_by_kecamatan": growth.stunting_by_kec,
+        # posyandu (by name, as the exports write them) with a planted measuring habit
+        "posyandu_measuring_defects": {
+            kind: [ref.posyandu_names[i] for i in idx] for kind, idx in growth.quality_defects.items()
+        },
         "defect_rates": rates.as_dict(),
         "defect_counts": report.defects,
         "source_rows": report.source_rows,

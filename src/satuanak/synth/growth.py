@@ -27,6 +27,9 @@ class Growth:
     underweight: float
     children_measured: int
     stunting_by_kec: dict[str, float]
+    # posyandu (indices into ref.posyandu_names) with a measuring habit planted: "height_rounding",
+    # "all_standing"
+    quality_defects: dict[str, list[int]]
 
 
 def _month_days(reference_date: date, months: int) -> list[date]:
@@ -118,22 +121,30 @@ def build_growth(
     measured = np.where(
         swapped, np.where(lying, height - _POSITION_CORRECTION_CM, height + _POSITION_CORRECTION_CM), height
     )
-    position = np.where(lying ^ swapped, "Terlentang", "Berdiri")
+    # Posyandu-wide habits, from a stream of their own so that every other draw stays as it was.
+    qrng = rng.spawn(1)[0]
+    n_posyandu = len(ref.posyandu_names)
+    rounding_pos = qrng.random(n_posyandu) < rates.posyandu_height_rounding
+    standing_pos = (qrng.random(n_posyandu) < rates.posyandu_all_standing) & ~rounding_pos
+    all_standing = standing_pos[posyandu[ci]] & lying & ~swapped  # an under-two measured standing
+    measured = np.where(all_standing, height - _POSITION_CORRECTION_CM, measured)
+    position = np.where((lying ^ swapped) & ~all_standing, "Terlentang", "Berdiri")
     # Weight from weight-for-length (< 2 y) or weight-for-height, on the position-corrected value.
     wl = np.clip(height, 45.0, 110.0)
     wh = np.clip(height, 65.0, 120.0)
     weight = np.where(lying, ref.wfl.value(sex=s, x=wl, z=whz), ref.wfh.value(sex=s, x=wh, z=whz))
     weight = np.round(weight, 1)
-    measured = np.round(measured, 1)
+    measured = np.where(rounding_pos[posyandu[ci]], np.round(measured * 2) / 2, np.round(measured, 1))
     # MUAC (LILA), often not measured; plausible 11-19 cm, lower with lower WHZ.
     lila = np.round(np.where(age < 180, 12.0, 14.8) + 0.9 * whz + rng.normal(0, 0.6, m), 1)
     lila = np.where(rng.random(m) < 0.45, np.nan, lila)
 
     # Figures recomputed from the rounded values (what an analyst of the file would find).
+    standing = position == "Berdiri"
     height_std = np.where(
-        swapped,
-        np.where(lying, measured + _POSITION_CORRECTION_CM, measured - _POSITION_CORRECTION_CM),
-        measured,
+        lying & standing,
+        measured + _POSITION_CORRECTION_CM,
+        np.where(~lying & ~standing, measured - _POSITION_CORRECTION_CM, measured),
     )
     height_std = height_std.astype(np.float64)
     weight = weight.astype(np.float64)
@@ -171,4 +182,8 @@ def build_growth(
         underweight=mean_of(last["waz"] < -2),
         children_measured=last.height,
         stunting_by_kec={ref.kecamatan_codes[k]: round(float(p), 4) for k, p in by_kec.iter_rows()},
+        quality_defects={
+            "height_rounding": np.flatnonzero(rounding_pos).tolist(),
+            "all_standing": np.flatnonzero(standing_pos).tolist(),
+        },
     )
