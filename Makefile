@@ -72,9 +72,11 @@ link-synthetic: import-synthetic
 	$(PY) manage.py linkage run --as-of $(REFERENCE_DATE)
 	$(PY) manage.py linkage evaluate --truth var/synthetic/ground_truth
 
-# Risk flags per child, aggregates per desa and quarter, hotspots (a rerun of the stage).
+# Risk flags per child, aggregates per desa and quarter, hotspots (a rerun of the stage); then
+# measurement quality, weighing coverage and the three stunting rates (satuanak.mutu).
 flag-synthetic: link-synthetic
 	$(PY) manage.py flags recompute --as-of $(REFERENCE_DATE)
+	$(PY) manage.py mutu recompute --as-of $(REFERENCE_DATE)
 
 demo-users: reference
 	$(PY) manage.py demo_users
@@ -133,6 +135,7 @@ bench: install assets chromium
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
 	$(PY) bench/flags.py
+	$(PY) bench/mutu.py
 	$(PY) bench/programmes.py
 	$(PY) bench/interop.py
 	$(PY) bench/web.py

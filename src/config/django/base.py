@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "satuanak.imports",
     "satuanak.linkage",
     "satuanak.flags",
+    "satuanak.mutu",
     "satuanak.interventions",
     "satuanak.gesit",
     "satuanak.referrals",

@@ -258,6 +258,13 @@ def dashboard_figures() -> list[dict[str, Any]]:
     return list(figures)
 
 
+def dashboard_forget() -> None:
+    """Drop the cached key figures (a survey figure was entered: the survey column changes)."""
+    from django.core.cache import cache
+
+    cache.delete(f"dashboard:{_latest_run_id()}")
+
+
 def dashboard_figures_compute() -> list[dict[str, Any]]:
     """The district's key figures: per flag the latest quarter's rate, the previous quarter's
     (the trend), the kecamatan that lag most (highest rates with a published denominator) and

@@ -408,7 +408,7 @@ class _Weighing:
     changed: dict[str, Any]
 
 
-def _row(data: MeasurementData, child: Child | None) -> dict[str, Any]:
+def _row(data: MeasurementData, child: Child | None, measured_by: str) -> dict[str, Any]:
     """The e-PPGBM row: who the child is from the server when the phone names a known child
     (rule `identitas`), else as typed on the phone."""
     if child is not None:
@@ -440,6 +440,8 @@ def _row(data: MeasurementData, child: Child | None) -> dict[str, Any]:
         "height_cm": data.height_cm,
         "position": data.position,
         "muac_cm": data.muac_cm,
+        # The phone's user measured: the cadre the quality checks group by (satuanak.mutu).
+        "measured_by": measured_by,
     }
 
 
@@ -610,6 +612,7 @@ def _import(device: Device, group: list[_Weighing]) -> list[Answer]:
 
 def _measurements(device: Device, items: list[tuple[Incoming, MeasurementData]]) -> list[Answer]:
     user = device.user
+    measurer = (user.get_full_name() or user.get_username())[:100]
     visible = children_visible_to(user).select_related("desa")
     wanted = {d.child_id for _, d in items if d.child_id}
     children = {c.pk: c for c in visible.filter(pk__in=wanted)}
@@ -637,7 +640,7 @@ def _measurements(device: Device, items: list[tuple[Incoming, MeasurementData]])
             )
             continue
         changed = _child_changes(child, data.child_snapshot) if child is not None else {}
-        ready.append(_Weighing(item, data, child, _row(data, child), changed))
+        ready.append(_Weighing(item, data, child, _row(data, child, measurer), changed))
 
     held = _held(device, ready)
     group: list[_Weighing] = []

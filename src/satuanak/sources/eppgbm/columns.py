@@ -115,6 +115,21 @@ COLUMNS = (
         minimum=5,
         maximum=45,
     ),
+    # Who measured (where the export or the field app records it): the cadre-level quality
+    # checks group by it (satuanak.mutu).
+    ColumnSpec(
+        "measured_by",
+        "PETUGAS",
+        (
+            "Kader",
+            "Nama Kader",
+            "Pengukur",
+            "Nama Petugas",
+            "Petugas Ukur",
+            "Kader Pengukur",
+            "Petugas Pengukur",
+        ),
+    ),
 )
 
 ADAPTER = SourceAdapter(
