@@ -116,6 +116,8 @@ GET_405 = (
     "partisipasi-report-link",
     "partisipasi-proposal-outcome",
     "lapangan-conflict-decide",
+    "mutu-training-new",
+    "mutu-survey-new",
 )
 POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", "lapangan-device-revoke", *GET_405)
 

@@ -4,7 +4,8 @@
 
 docs/screenshots/map.png (the stunting layer with a desa picked), child.png (a stunted child's
 page as the data steward sees it), public.png (the home page with no login), review.png (the
-linkage review of one pair). Debian's Chromium through Playwright, as in the tests.
+linkage review of one pair), mutu-dashboard.png and mutu.png (measurement quality), and the
+pages of the later parts. Debian's Chromium through Playwright, as in the tests.
 """
 
 from __future__ import annotations
@@ -219,6 +220,16 @@ def _participation_pages(page: Page, base: str, report_ids: tuple[int | None, in
     page.screenshot(path=str(OUT / "funding.png"), full_page=False)  # the totals; entries follow
 
 
+def _mutu_pages(page: Page, base: str) -> None:
+    """The dashboard's three stunting figures (public, no login) and the quality page (Dinkes)."""
+    page.context.clear_cookies()
+    page.goto(base + "/")
+    page.locator("[data-testid=stunting-three]").screenshot(path=str(OUT / "mutu-dashboard.png"))
+    _login(page, base, "dinkes")
+    page.goto(base + "/mutu/")
+    page.screenshot(path=str(OUT / "mutu.png"), full_page=True)
+
+
 def _participation_ids() -> tuple[int | None, int | None]:
     from satuanak.partisipasi.models import Report
 
@@ -235,6 +246,8 @@ def _escalated_conversation() -> int | None:
 
 
 def main() -> None:
+    """All screenshots; `readme_screenshots.py mutu` (or another group's name) for one group."""
+    only = set(sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
     child_id, pair_id = _ids()
     programme_ids = _programme_ids()
@@ -270,6 +283,11 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            if only:
+                if "mutu" in only:
+                    _mutu_pages(page, base)
+                browser.close()
+                return
             page.goto(base + "/")
             page.wait_for_selector("#peta[data-state=ready]")
             page.screenshot(path=str(OUT / "public.png"), full_page=True)
@@ -294,6 +312,7 @@ def main() -> None:
             _interop_pages(page, base)
             _adolescent_pages(page, base, conversation_id)
             _participation_pages(page, base, report_ids)
+            _mutu_pages(page, base)
             browser.close()
     finally:
         server.terminate()

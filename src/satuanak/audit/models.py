@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     DEVICE_WIPED = "device_wiped", "Perintah hapus data ke perangkat yang dicabut"
     BACKUP_CREATED = "backup_created", "Membuat arsip cadangan"
     BACKUP_RESTORED = "backup_restored", "Memulihkan platform dari arsip cadangan"
+    QUALITY_VIEWED = "quality_viewed", "Membuka mutu data pengukuran dan cakupan penimbangan"
 
 
 class AppendOnlyError(Exception):

@@ -153,6 +153,7 @@ MENU: tuple[NavLink | NavGroup, ...] = (
         ),
     ),
     NavLink("Skor KLA", "web:kla-scorecard", _signed_in_aggregates, ("kla-",)),
+    NavLink("Mutu data gizi", "web:mutu-overview", _signed_in_aggregates, ("mutu-",)),
     NavGroup(
         "Data",
         (

@@ -15,6 +15,7 @@ from satuanak.web import (
     kla_views,
     lapangan_views,
     linkage_views,
+    mutu_views,
     ops_views,
     partisipasi_views,
     prap_views,
@@ -65,4 +66,5 @@ urlpatterns = [
     *cegah_views.urlpatterns,
     *partisipasi_views.urlpatterns,
     *kemitraan_views.urlpatterns,
+    *mutu_views.urlpatterns,
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from satuanak.access.decorators import public_view
+from satuanak.access.policy import Capability, role_can
 from satuanak.accounts.selectors import totp_device_confirmed_for, totp_required_for
 from satuanak.accounts.services import (
     login_complete,
@@ -31,10 +32,12 @@ from satuanak.accounts.views import lockout_response
 from satuanak.audit.services import client_ip
 from satuanak.common.json_body import json_body_response
 from satuanak.flags.selectors import dashboard_figures, flags_data_date, map_data_body
+from satuanak.mutu.selectors import district_rates_cached
 from satuanak.ops.health import readiness
 from satuanak.regions.selectors import desa_geojson_body, kecamatan_code_exists
 from satuanak.web.colours import kecamatan_colour
 from satuanak.web.forms import LoginForm
+from satuanak.web.mutu_views import area_row, three_figures
 from satuanak.web.selectors import facility_points, kecamatan_summaries
 
 logger = logging.getLogger(__name__)
@@ -101,10 +104,18 @@ def home(request: HttpRequest) -> HttpResponse:
         "puskesmas": sum(r.puskesmas for r in rows),
         "prap": sum(len(r.child_friendly_puskesmas) for r in rows),
     }
+    # The stunting figure three ways beside the survey (issue 17): district aggregates only.
+    stunting = district_rates_cached()
     return render(
         request,
         "web/home.html",
         {
+            "stunting": stunting,
+            "figures_three": three_figures(stunting) if stunting else [],
+            "district_row": area_row(stunting) if stunting else None,
+            # the staff page needs a sign-in (the public role reads suppressed aggregates only)
+            "can_see_quality": request.user.is_authenticated
+            and role_can(getattr(request.user, "role", ""), Capability.VIEW_AGGREGATES),
             "kecamatan": kecamatan,
             "map_kecamatan": map_kecamatan,
             "selected": code,
