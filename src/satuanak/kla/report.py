@@ -4,7 +4,8 @@
 KLA scorecard of that period, the flag aggregates and hotspots of that quarter, programme
 results with the quarter's end as "today", PRAP certifications in force on that day, the
 3-in-1 declarations and referrals in the state their event history gives for that day — so
-a report for a past quarter can be made again later with the same numbers. Aggregates only:
+a report for a past quarter can be made again later with the same numbers (except the nutrition
+section: the mutu tables hold only the latest quality run, see `_nutrition`). Aggregates only:
 no child is named; counts of children 1-4 are printed as "<5" by the renderers
 (report_pdf.py, report_xlsx.py) through `small()`.
 
@@ -45,6 +46,14 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("scorecard", "Skor KLA", "KLA scorecard"),
     ("roadmap", "Target peta jalan", "Roadmap targets"),
     ("trends", "Tren indikator", "Indicator trends"),
+    # Right after the trends: their stunting row is the weighing-based rate, and this section says
+    # how far it is from the rate for all under-fives and from the survey, and why, before the maps
+    # show the same weighing-based rate per desa.
+    (
+        "nutrition",
+        "Gizi: stunting, cakupan penimbangan dan mutu data",
+        "Nutrition: stunting, weighing coverage and data quality",
+    ),
     ("maps", "Peta indikator kunci", "Maps of key indicators"),
     ("hotspots", "Desa titik panas", "Hotspot desa"),
     ("programmes", "Hasil program (GESIT, PRAP, adminduk)", "Programme results"),
@@ -263,6 +272,72 @@ class RoadmapRow:
 
 
 @dataclass(frozen=True)
+class NutritionRow:
+    """One area's stunting rate three ways beside the survey (mutu.selectors.AreaRates): rates as
+    fractions, each with its 95% interval as (rate, low, high)."""
+
+    level: str  # district | kecamatan
+    code: str
+    name: str
+    known: int  # under-fives the platform knows
+    assessed_known: int  # of them, weighed in the quarter with a valid HAZ
+    coverage: float | None  # weighed in the quarter / known
+    weighed: tuple[float | None, float | None, float | None]
+    adjusted: tuple[float | None, float | None, float | None]
+    adjusted_high: float | None  # the sensitivity bound at `rr_high`: not an estimate
+    quality: tuple[float | None, float | None, float | None]
+    children_set_aside: int  # measured at posyandu that failed a HAZ-relevant check
+    survey_value: float | None
+    survey_source: str
+    survey_year: int | None
+    # survey − weighed = coverage + quality + remainder (fractions; None without a survey figure)
+    gap_total: float | None
+    gap_coverage: float | None
+    gap_quality: float | None
+    gap_remainder: float | None
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    posyandu: str
+    puskesmas: str
+    score: int  # 2 per failed check, 1 per warning, the same for its desa's coverage
+    readings_id: tuple[str, ...]
+    readings_en: tuple[str, ...]
+    coverage: float | None  # the weighing coverage of its desa
+    last_training: date | None  # the latest refresher training held by the quarter's end
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    posyandu: str
+    held_on: date
+    topic: str
+    participants: int  # cadres (staff), not children
+    before_period: str
+    after_period: str
+    fails_before: int | None  # failed checks in the quarter before; None: no data for it
+    fails_after: int | None  # None: no data, or the quarter after is later than the report's
+
+
+@dataclass(frozen=True)
+class NutritionSection:
+    period: str
+    rows: tuple[NutritionRow, ...]  # the district first, then each kecamatan; () without figures
+    explanation_id: tuple[str, ...]  # the district's gap in plain sentences, each an estimate
+    explanation_en: tuple[str, ...]
+    attention: tuple[AttentionRow, ...]
+    trainings: tuple[TrainingRow, ...]  # held by the quarter's end, latest first
+    min_stratum: int
+    rr_high: float
+    set_aside_checks: tuple[tuple[str, str], ...]  # (title_id, title_en) of the HAZ-relevant checks
+
+    @property
+    def district(self) -> NutritionRow | None:
+        return self.rows[0] if self.rows and self.rows[0].level == "district" else None
+
+
+@dataclass(frozen=True)
 class KlaReport:
     quarter: str
     start: date
@@ -282,6 +357,7 @@ class KlaReport:
     adminduk: AdmindukSummary
     referrals: tuple[ReferralRow, ...]
     trend_periods: tuple[str, ...]
+    nutrition: NutritionSection
     adolescents: tuple[AdolescentRow, ...] = ()
 
     def district_rate(self, code: str) -> float | None:
@@ -646,6 +722,89 @@ def _indicator_trends(
     return tuple(out), totals
 
 
+def _nutrition(quarter: str, end: date, attention_limit: int = 10) -> NutritionSection:
+    """Stunting three ways, weighing coverage and measurement quality from the mutu tables
+    (aggregates only). Those tables are replaced whole by each quality run, so unlike the other
+    sections a past quarter reads the latest run's figures for it; trainings are the ones held by
+    the quarter's end, and a "fails after" that falls after the report's quarter is left empty."""
+    from satuanak.mutu import selectors as mutu
+    from satuanak.mutu.services import PREVALENCE_CHECKS, spec
+
+    raw = spec().raw
+    titles = mutu.check_titles()
+    areas = mutu.side_by_side(quarter)
+    rows = []
+    for a in areas:
+        gap, survey = a.gap, a.survey
+        rows.append(
+            NutritionRow(
+                level=a.level,
+                code=a.code,
+                name=a.name,
+                known=a.known,
+                assessed_known=a.assessed_known,
+                coverage=a.coverage,
+                weighed=a.weighed,
+                adjusted=a.adjusted,
+                adjusted_high=a.adjusted_high,
+                quality=a.quality,
+                children_set_aside=a.children_set_aside,
+                survey_value=None if survey is None else survey.value,
+                survey_source="" if survey is None else survey.source,
+                survey_year=None if survey is None else survey.year,
+                gap_total=None if gap is None else gap.total,
+                gap_coverage=None if gap is None else gap.coverage,
+                gap_quality=None if gap is None else gap.quality,
+                gap_remainder=None if gap is None else gap.remainder,
+            )
+        )
+    district = areas[0] if areas and areas[0].level == "district" else None
+    held = [b for b in mutu.training_before_after() if b.training.held_on <= end]
+    trainings = tuple(
+        TrainingRow(
+            posyandu=b.training.posyandu.name,
+            held_on=b.training.held_on,
+            topic=b.training.topic,
+            participants=b.training.participants,
+            before_period=b.before_period,
+            after_period=b.after_period,
+            fails_before=b.fails_before,
+            fails_after=b.fails_after if b.after_period <= quarter else None,
+        )
+        for b in held
+    )
+    # The selector's last training is the latest ever held; the report keeps to the quarter's end.
+    trained: dict[str, date] = {}
+    for b in held:
+        code = b.training.posyandu.code
+        trained[code] = max(b.training.held_on, trained.get(code, b.training.held_on))
+    attention = tuple(
+        AttentionRow(
+            posyandu=t.group.name,
+            puskesmas=t.group.puskesmas,
+            score=t.score,
+            readings_id=tuple(t.readings_id),
+            readings_en=tuple(t.readings_en),
+            coverage=None if t.coverage is None else t.coverage.coverage,
+            last_training=t.last_training
+            if t.last_training is not None and t.last_training <= end
+            else trained.get(t.group.key),
+        )
+        for t in (mutu.attention_list(quarter, limit=attention_limit) if rows else [])
+    )
+    return NutritionSection(
+        period=quarter,
+        rows=tuple(rows),
+        explanation_id=tuple(district.explanation_id) if district else (),
+        explanation_en=tuple(district.explanation_en) if district else (),
+        attention=attention,
+        trainings=trainings,
+        min_stratum=int(raw.get("min_stratum", 5)),
+        rr_high=float(raw.get("rr_high", 1.5)),
+        set_aside_checks=tuple(titles.get(c, (c, c)) for c in PREVALENCE_CHECKS),
+    )
+
+
 def _adolescents(quarter: str) -> tuple[AdolescentRow, ...]:
     """Section 8: REMAJA CAKAP/PKPR, anaemia and iron tablets, CEGAH DINI and Halo Remaja beside
     the child-marriage rate — every row present, "no data" where the programme recorded none."""
@@ -689,6 +848,7 @@ def report_build(*, quarter: str, progress: Any = None) -> KlaReport:
     step("tren / trends")
     indicator_trends, score_trend = _indicator_trends(scorecard, periods)
     flag_trends = _flag_trends(periods, titles)
+    nutrition = _nutrition(q, end)
     step("peta / maps")
     maps = _maps(q, titles)
     hotspots, hotspot_counts = _hotspots(q)
@@ -720,6 +880,7 @@ def report_build(*, quarter: str, progress: Any = None) -> KlaReport:
         adminduk=adminduk,
         referrals=referrals,
         trend_periods=periods,
+        nutrition=nutrition,
         adolescents=adolescents,
     )
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any
 
 from django.template.loader import render_to_string
 
 from satuanak.common import clock
-from satuanak.kla.report import SECTIONS, IndicatorMap, KlaReport, small
+from satuanak.kla.report import SECTIONS, IndicatorMap, KlaReport, NutritionRow, small
 
 # WeasyPrint and fontTools log every font subset and CSS property they skip: not for our logs.
 for _name in ("weasyprint", "fontTools"):
@@ -144,6 +145,78 @@ def _map_context(report: KlaReport) -> list[dict[str, Any]]:
     return [{"hotspot_svg": hotspot_svg}, *out]
 
 
+# The nutrition section writes numbers the Indonesian way (decimal comma), as its sentences from
+# mutu.selectors already do: one section, one way of writing a number.
+def _pct_id(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{100 * x:.{digits}f}%".replace(".", ",")
+
+
+def _interval_id(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{100 * low:.1f}–{100 * high:.1f}%".replace(".", ",")
+
+
+def _points_id(x: float | None) -> str:
+    """A fraction as signed percentage points: 0.0123 -> "+1,2"."""
+    return "-" if x is None else f"{100 * x:+.1f}".replace(".", ",")
+
+
+def _nutrition_row(row: NutritionRow) -> dict[str, Any]:
+    source = row.survey_source
+    if row.survey_year is not None and str(row.survey_year) not in source:
+        source = f"{source} ({row.survey_year})"
+    return {
+        "row": row,
+        "district": row.level == "district",
+        "coverage": _pct_id(row.coverage, 0),
+        "n": f"{small(row.assessed_known)}/{row.known}",
+        "weighed": _pct_id(row.weighed[0]),
+        "weighed_ci": _interval_id(row.weighed[1], row.weighed[2]),
+        "adjusted": _pct_id(row.adjusted[0]),
+        "adjusted_ci": _interval_id(row.adjusted[1], row.adjusted[2]),
+        "high": _pct_id(row.adjusted_high),
+        "quality": _pct_id(row.quality[0]),
+        "quality_ci": _interval_id(row.quality[1], row.quality[2]),
+        # every assessed child measured at a posyandu set aside: the rate is wholly other areas'
+        "quality_borrowed": 0 < row.assessed_known <= row.children_set_aside,
+        "survey": _pct_id(row.survey_value),
+        "survey_source": source,
+        "gap_coverage": _points_id(row.gap_coverage),
+        "gap_quality": _points_id(row.gap_quality),
+        "gap_remainder": _points_id(row.gap_remainder),
+    }
+
+
+def _nutrition_context(report: KlaReport) -> dict[str, Any]:
+    n = report.nutrition
+    rows = [_nutrition_row(row) for row in n.rows]
+    return {
+        "s": n,
+        "rows": rows,
+        "any_borrowed": any(x["quality_borrowed"] for x in rows),
+        "explanation": list(zip_longest(n.explanation_id, n.explanation_en, fillvalue="")),
+        "rr": f"{n.rr_high:g}".replace(".", ","),
+        "rr_en": f"{n.rr_high:g}",  # the English sentences from mutu.selectors write "1.5 times"
+        "checks_id": ", ".join(t_id for t_id, _ in n.set_aside_checks),
+        "checks_en": ", ".join(t_en for _, t_en in n.set_aside_checks),
+        "attention": [
+            {
+                "a": a,
+                "readings": list(zip_longest(a.readings_id, a.readings_en, fillvalue="")),
+                "coverage": _pct_id(a.coverage, 0),
+            }
+            for a in n.attention
+        ],
+        "trainings": [
+            {
+                "t": t,
+                "before": "-" if t.fails_before is None else t.fails_before,
+                "after": "-" if t.fails_after is None else t.fails_after,
+            }
+            for t in n.trainings
+        ],
+    }
+
+
 def _fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
@@ -162,6 +235,7 @@ def report_context(report: KlaReport) -> dict[str, Any]:
             for i, (k, t_id, t_en) in enumerate(SECTIONS, start=1)
         ],
         "titles": {k: f"{t_id} / {t_en}" for k, t_id, t_en in SECTIONS},
+        "num": {k: i for i, (k, _t_id, _t_en) in enumerate(SECTIONS, start=1)},
         "sc": sc,
         "indicators": [
             {
@@ -235,6 +309,7 @@ def report_context(report: KlaReport) -> dict[str, Any]:
             for a in report.adolescents
         ],
         "referrals_total": small(sum(r.overdue for r in report.referrals)),
+        "nutrition": _nutrition_context(report),
         "roadmap": [
             {
                 **{f: getattr(k, f) for f in ("phase", "due", "name_id", "name_en", "met", "source")},

@@ -13,12 +13,39 @@ SHEET_TITLES: dict[str, str] = {
     "scorecard": "1 Skor KLA",
     "roadmap": "2 Peta jalan",
     "trends": "3 Tren",
-    "maps": "4 Peta per desa",
-    "hotspots": "5 Titik panas",
-    "programmes": "6 Program",
-    "referrals": "7 Rujukan terlambat",
-    "adolescents": "8 Remaja",
+    "nutrition": "4 Gizi",
+    "maps": "5 Peta per desa",
+    "hotspots": "6 Titik panas",
+    "programmes": "7 Program",
+    "referrals": "8 Rujukan terlambat",
+    "adolescents": "9 Remaja",
 }
+NUTRITION_HEADER = [
+    "tingkat",
+    "kode",
+    "wilayah",
+    "balita dikenal",
+    "dapat dinilai",
+    "cakupan penimbangan",
+    "berbasis penimbangan",
+    "penimbangan 95% bawah",
+    "penimbangan 95% atas",
+    "disesuaikan cakupan",
+    "cakupan 95% bawah",
+    "cakupan 95% atas",
+    "kepekaan (batas)",
+    "disesuaikan mutu",
+    "mutu 95% bawah",
+    "mutu 95% atas",
+    "anak dikesampingkan",
+    "survei",
+    "sumber survei",
+    "tahun survei",
+    "selisih total (poin)",
+    "selisih cakupan (poin)",
+    "selisih mutu (poin)",
+    "selisih sisa (poin)",
+]
 
 
 def _notes(report: KlaReport, key: str, *more: str) -> list[str]:
@@ -32,6 +59,64 @@ def _notes(report: KlaReport, key: str, *more: str) -> list[str]:
 
 def _rate(x: float | None) -> float | str:
     return "-" if x is None else round(x, 4)
+
+
+def _points(x: float | None) -> float | str:
+    """A difference of fractions in percentage points (the PDF's unit for the gap)."""
+    return "-" if x is None else round(100 * x, 2)
+
+
+def _nutrition_sheet(report: KlaReport) -> Sheet:
+    n = report.nutrition
+    rows = [
+        [
+            row.level,
+            row.code,
+            row.name,
+            row.known,
+            small(row.assessed_known),
+            _rate(row.coverage),
+            *[_rate(x) for x in row.weighed],
+            *[_rate(x) for x in row.adjusted],
+            _rate(row.adjusted_high),
+            *[_rate(x) for x in row.quality],
+            small(row.children_set_aside),
+            _rate(row.survey_value),
+            row.survey_source,
+            "" if row.survey_year is None else row.survey_year,
+            _points(row.gap_total),
+            _points(row.gap_coverage),
+            _points(row.gap_quality),
+            _points(row.gap_remainder),
+        ]
+        for row in n.rows
+    ]
+    if n.rows:
+        rr = f"{n.rr_high:g}"
+        more = [
+            "Disesuaikan: imputasi terstratifikasi per desa × kelompok umur (hilang acak di dalam strata); "
+            "disesuaikan mutu mengesampingkan posyandu yang gagal pemeriksaan yang memengaruhi TB/U; "
+            f"kepekaan: bila yang tidak ditimbang {rr.replace('.', ',')} kali lebih mungkin stunting. "
+            "Semua angka perkiraan.",
+            "Adjusted: stratified imputation by desa × age band (missing at random within stratum); "
+            "quality-adjusted sets aside posyandu failing HAZ-relevant checks; sensitivity: the unweighed "
+            f"{rr} times as likely to be stunted. Every figure is an estimate.",
+            "Angka sebagai pecahan, selisih dalam poin persen / rates as fractions, gaps in points",
+            *n.explanation_id,
+            *n.explanation_en,
+        ]
+    else:
+        more = [
+            f"Belum ada angka stunting, cakupan penimbangan dan mutu data untuk triwulan {report.quarter}. / "
+            f"No stunting, weighing-coverage or data-quality figures for quarter {report.quarter} yet."
+        ]
+    return Sheet(
+        title=SHEET_TITLES["nutrition"],
+        notes=_notes(report, "nutrition", *more),
+        header=NUTRITION_HEADER,
+        rows=rows,
+        widths={"wilayah": 24, "sumber survei": 16},
+    )
 
 
 def report_sheets(report: KlaReport) -> list[Sheet]:
@@ -169,6 +254,7 @@ def report_sheets(report: KlaReport) -> list[Sheet]:
             widths={"nama": 45, "jenis": 22},
         )
     )
+    sheets.append(_nutrition_sheet(report))
     map_rows = [
         [
             m.code,

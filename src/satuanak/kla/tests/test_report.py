@@ -308,5 +308,5 @@ def test_section_8_shows_the_adolescent_programmes_and_says_where_there_is_no_da
     assert bimwin.percent == pytest.approx(100 / 17, abs=1e-3)
     assert rows["pkpr_share"].percent is None and rows["halo_answered_24h"].percent is None
     flat = " ".join(_pdf_text(report_pdf(report)).split())
-    section = flat[flat.index("8. Remaja dan pencegahan") :]
+    section = flat[flat.index("9. Remaja dan pencegahan") :]
     assert "5.9%" in section and "belum ada data / no data" in section
