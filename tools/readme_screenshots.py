@@ -227,7 +227,7 @@ def _mutu_pages(page: Page, base: str) -> None:
     page.locator("[data-testid=stunting-three]").screenshot(path=str(OUT / "mutu-dashboard.png"))
     _login(page, base, "dinkes")
     page.goto(base + "/mutu/")
-    page.screenshot(path=str(OUT / "mutu.png"), full_page=True)
+    page.screenshot(path=str(OUT / "mutu.png"), full_page=False)  # the top: the figures, the table
 
 
 def _participation_ids() -> tuple[int | None, int | None]:

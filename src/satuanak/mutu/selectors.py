@@ -119,9 +119,13 @@ def _en(x: float | None) -> str:
     return _pct(x, comma=False)
 
 
-def _small(n: int) -> str:
-    """A count of children as published: 1-4 is "<5" (flags/disclosure.py's rule)."""
-    return "<5" if 0 < n < 5 else str(n)
+def _small(n: int, dot: bool = True) -> str:
+    """A count of children as published: 1-4 is "<5" (flags/disclosure.py's rule); thousands
+    with a dot in Indonesian (23.471), a comma in English."""
+    if 0 < n < 5:
+        return "<5"
+    text = f"{n:,}"
+    return text.replace(",", ".") if dot else text
 
 
 def _explain(a: AreaRates) -> tuple[list[str], list[str]]:
@@ -143,8 +147,9 @@ def _explain(a: AreaRates) -> tuple[list[str], list[str]]:
     )
     ens.append(
         f"Weighing reached {_en(cov)} of the under-fives the platform knows "
-        f"({_small(a.assessed_known)} of {_small(a.known)} assessable). If the unweighed resemble the "
-        f"weighed of their desa and age band, the rate for all under-fives is estimated at {_en(adj)} "
+        f"({_small(a.assessed_known, False)} of {_small(a.known, False)} assessable). If the unweighed "
+        f"resemble the weighed of their desa and age band, the rate for all under-fives is estimated "
+        f"at {_en(adj)} "
         f"(95% interval {_en(a.adjusted[1])}–{_en(a.adjusted[2])}); if they were {rr:g} times as "
         f"likely to be stunted, {_en(a.adjusted_high)}."
     )
@@ -155,7 +160,8 @@ def _explain(a: AreaRates) -> tuple[list[str], list[str]]:
         )
         ens.append(
             f"The data of {a.posyandu_set_aside} posyandu failed a quality check that bears on HAZ; "
-            f"without the {_small(a.children_set_aside)} children measured there, the estimate is {_en(q)}."
+            f"without the {_small(a.children_set_aside, False)} children measured there, the estimate "
+            f"is {_en(q)}."
         )
     else:
         ids.append("Tidak ada posyandu yang gagal pemeriksaan mutu yang memengaruhi TB/U pada triwulan ini.")

@@ -269,6 +269,9 @@ _LATEST_COLUMNS = (
 def _latest(z: pl.DataFrame, rule: engine.Rule | None) -> pl.DataFrame:
     """Per child and quarter, the latest measurement (the stunting flag's own choice) with its
     posyandu, whether it could be assessed and whether HAZ is under the cut-off."""
+    # only what the choice and the stunting rule read: sorting and grouping every staged column
+    # cost most of the stage's memory (bench/mutu.py)
+    z = z.select([c for c in _LATEST_COLUMNS if c in z.columns])
     ordered = z.sort(["child_id", "measurement_date", "__row"])
     latest = ordered.group_by(["child_id", "period"], maintain_order=True).last()
     if rule is None:
@@ -312,10 +315,7 @@ def mutu_recompute(*, as_of: date | None = None, progress: Progress | None = Non
             quality = _quality(z, sp, periods)
             report("cakupan / coverage", 60)
             rule = rules_in_force(as_of).get("stunting")
-            # only what the latest-weighing choice and the stunting rule read: sorting and grouping
-            # every staged column cost most of the stage's memory (bench/mutu.py)
-            narrow = z.select(pl.col(c) for c in _LATEST_COLUMNS if c in z.columns)
-            latest_all = _latest(narrow.filter(pl.col("period").is_in(periods)), rule)
+            latest_all = _latest(z.filter(pl.col("period").is_in(periods)), rule)
             visits = z.select("child_id", "period")
             latest_all = latest_all.join(children.select("child_id", "kecamatan"), on="child_id", how="left")
             for period in sorted(set(latest_all["period"].to_list())):
