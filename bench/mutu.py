@@ -375,22 +375,7 @@ def breakdown(z: Any, children: Any, sp: Any, rule: Any, periods: list[str]) -> 
         s[name] = s.get(name, 0.0) + time.perf_counter() - t
         s[f"{name} MB"] = max(s.get(f"{name} MB", 0.0), _status_kb("VmHWM") / 1024 - start)
 
-    rows = z.select(
-        "child_id",
-        "period",
-        "measurement_date",
-        pl.col("c_dob").alias("birth_date"),
-        pl.col("c_sex").alias("sex"),
-        "weight_kg",
-        "height_cm",
-        "position",
-        "age_days",
-        "haz",
-        "waz",
-        "whz",
-        *{c for pair in services.LEVEL_KEYS.values() for c in pair},
-        "desa_of_row",
-    )
+    rows = services.quality_rows(z)
     with step("prepare"):
         prepared = checks.prepare(rows, sp).filter(pl.col("period").is_in(periods))
     for level, (key, name) in services.LEVEL_KEYS.items():
@@ -491,24 +476,9 @@ def worker_time(frame_dir: Path, scale: int, repeat: int) -> None:
             bar.update()
 
     # the baseline did the same bare task: its per-posyandu counts equal mutu's own
-    prepared = checks.prepare(
-        z.select(
-            "child_id",
-            "period",
-            "measurement_date",
-            pl.col("c_dob").alias("birth_date"),
-            pl.col("c_sex").alias("sex"),
-            "weight_kg",
-            "height_cm",
-            "position",
-            "age_days",
-            "haz",
-            "waz",
-            "whz",
-            "posyandu_key",
-        ),
-        sp,
-    ).filter(pl.col("period").is_in(periods) & pl.col("posyandu_key").is_not_null())
+    prepared = checks.prepare(checks.rows_from_growth_z(z, ["posyandu_key"]), sp).filter(
+        pl.col("period").is_in(periods) & pl.col("posyandu_key").is_not_null()
+    )
     ours = checks.counts(prepared, ["period", "posyandu_key"]).select("period", "posyandu_key", *COMPARED)
     theirs = agg.select("period", "posyandu_key", *COMPARED).sort("period", "posyandu_key")
     same = ours.height == theirs.height and ours.cast(dict.fromkeys(COMPARED, pl.Int64)).equals(

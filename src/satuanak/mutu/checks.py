@@ -228,6 +228,26 @@ def terminal_digit(values: pl.Expr) -> pl.Expr:
     return ((values * 10).round(0).cast(pl.Int64) % 10).cast(pl.Int8)
 
 
+def rows_from_growth_z(z: pl.DataFrame, keep: Sequence[str] = ()) -> pl.DataFrame:
+    """flags.engine.growth_z's frame as the checks read it: the child's birth date and sex (which
+    the z-scores were computed from) under the checks' names, plus the `keep` columns."""
+    return z.select(
+        "child_id",
+        "period",
+        "measurement_date",
+        pl.col("c_dob").alias("birth_date"),
+        pl.col("c_sex").alias("sex"),
+        "weight_kg",
+        "height_cm",
+        "position",
+        "age_days",
+        "haz",
+        "waz",
+        "whz",
+        *keep,
+    )
+
+
 # --- per-row indicators, per-group counts ------------------------------------------------------------
 
 

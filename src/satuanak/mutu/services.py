@@ -218,24 +218,14 @@ def measurements(children: pl.DataFrame) -> pl.DataFrame | None:
 # --- the run ---------------------------------------------------------------------------------------
 
 
+def quality_rows(z: pl.DataFrame) -> pl.DataFrame:
+    """The measurement frame as the checks read it, with every level's place columns."""
+    places = list(dict.fromkeys(c for pair in LEVEL_KEYS.values() for c in pair))
+    return checks.rows_from_growth_z(z, [*places, "desa_of_row"])
+
+
 def _quality(z: pl.DataFrame, sp: checks.Spec, periods: list[str]) -> pl.DataFrame:
-    rows = z.select(
-        "child_id",
-        "period",
-        "measurement_date",
-        pl.col("c_dob").alias("birth_date"),
-        pl.col("c_sex").alias("sex"),
-        "weight_kg",
-        "height_cm",
-        "position",
-        "age_days",
-        "haz",
-        "waz",
-        "whz",
-        *{c for pair in LEVEL_KEYS.values() for c in pair},
-        "desa_of_row",
-    )
-    prepared = checks.prepare(rows, sp).filter(pl.col("period").is_in(periods))
+    prepared = checks.prepare(quality_rows(z), sp).filter(pl.col("period").is_in(periods))
     parts = []
     for level, (key, name) in LEVEL_KEYS.items():
         part = prepared.filter(pl.col(key).is_not_null())
