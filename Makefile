@@ -134,6 +134,7 @@ bench: install assets chromium
 	$(PY) bench/generate.py
 	$(PY) bench/imports.py
 	$(PY) bench/linkage.py
+	$(PY) bench/privacy_linkage.py
 	$(PY) bench/flags.py
 	$(PY) bench/mutu.py
 	$(PY) bench/programmes.py
