@@ -102,6 +102,7 @@ WORK_PARAMS = (
     "posyandu_id",
     "facility_id",
     "evidence_id",
+    "subject_request_id",
 )
 VIOLENCE_AUTHOR = "pkm_sungai_duri"
 BLANK_FORMS = ("adminduk-declaration-new",)
@@ -220,6 +221,7 @@ def work(
     certified = Assessment.objects.get(facility__name="Puskesmas Sungai Duri", state="certified")
     evidence = Evidence.objects.filter(assessment_item__assessment=certified).first()
     assert evidence is not None
+    from satuanak.governance.services import subject_request_open
     from satuanak.halo.services import conversation_start
     from satuanak.interop.tokens import token_create
     from satuanak.kemitraan.services import company_create, ikm_service_points_sync
@@ -230,6 +232,25 @@ def work(
     from satuanak.remaja.services import posyandu_remaja_create
 
     device, _secret = device_register(user=personas["kader_sungai_duri"], label="HP semua rute")
+    # A parent's access request about child A (the steward's), and a correction of its mother's
+    # name routed to SIAK's readers (the correction queue then has an item to show, in area only).
+    subject_request = subject_request_open(
+        user=personas["steward"],
+        child=a,
+        kind="access",
+        requester_name="Ibu Pemohon",
+        relationship="parent",
+        identity_check="KTP dan KK",
+    )
+    subject_request_open(
+        user=personas["steward"],
+        child=a,
+        kind="correction",
+        requester_name="Ibu Pemohon",
+        relationship="parent",
+        identity_check="KTP dan KK",
+        corrections={"mother_name": "IBU BENAR"},
+    )
     ikm_service_points_sync()  # the public IKM survey of a service point (disdukcapil)
     kla_indicators_load()  # the KLA pages then show a scorecard, not the "no indicator set" notice
     declaration = _declaration(personas["bidan_rsud"], a)
@@ -247,6 +268,7 @@ def work(
         "posyandu_id": posyandu.pk,
         "facility_id": certified.facility_id,
         "evidence_id": evidence.pk,
+        "subject_request_id": subject_request.pk,
         "assessment_id": certified.pk,
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
         # A Forum Anak 2P report of the planners' queue, and a Musrenbang proposal.

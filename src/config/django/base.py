@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "satuanak.linkage",
     "satuanak.flags",
     "satuanak.mutu",
+    "satuanak.governance",
     "satuanak.interventions",
     "satuanak.gesit",
     "satuanak.referrals",

@@ -80,6 +80,8 @@ class Capability(StrEnum):
     # KLA evaluation (aggregates only).
     KLA_MANAGE = "kla_manage"  # the task force: edit the indicator set and weights, publish a version
     KLA_ENTER_VALUES = "kla_enter_values"  # a responsible agency enters an indicator's value with evidence
+    # Data governance under the PDP law (issue 18): the incident log, people's requests, agreements.
+    MANAGE_DATA_GOVERNANCE = "manage_data_governance"
 
 
 # Capabilities that never reach a child's personal data: roles without personal data may hold them.

@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     BACKUP_CREATED = "backup_created", "Membuat arsip cadangan"
     BACKUP_RESTORED = "backup_restored", "Memulihkan platform dari arsip cadangan"
     QUALITY_VIEWED = "quality_viewed", "Membuka mutu data pengukuran dan cakupan penimbangan"
+    GOVERNANCE_VIEWED = "governance_viewed", "Membuka tata kelola data (insiden, permintaan, perjanjian)"
 
 
 class AppendOnlyError(Exception):

@@ -227,7 +227,14 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
         immunisation = _immunisation_against_schedule(
             child.birth_date, grouped.get(Source.IMUNISASI.value, [])
         )
+    readable = {src.value for src in policy.sources}
     return {
+        # which source gave each field, named only when the role may read that source: a field
+        # from SIMFONI would otherwise tell a role without it that a violence case exists
+        "field_sources": [
+            (field, src if src in readable else "sumber lain / another source")
+            for field, src in child.field_sources.items()
+        ],
         "timeline": _timeline(request, child),
         "can_record": Capability.RECORD_INTERVENTIONS in policy.capabilities,
         "can_refer": Capability.HANDLE_REFERRALS in policy.capabilities,

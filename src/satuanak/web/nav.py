@@ -177,6 +177,18 @@ MENU: tuple[NavLink | NavGroup, ...] = (
                 ("lapangan-conflicts",),
             ),
             NavLink("Log audit", "web:audit-log", _cap(_C.VIEW_AUDIT), ("audit-log",)),
+            NavLink(
+                "Insiden data",
+                "web:governance-incidents",
+                _cap(_C.MANAGE_DATA_GOVERNANCE),
+                ("governance-incidents",),
+            ),
+            NavLink(
+                "Permintaan data",
+                "web:governance-requests",
+                _cap(_C.MANAGE_DATA_GOVERNANCE),
+                ("governance-request",),
+            ),
             NavLink("Riwayat tugas", "web:ops-jobs", _cap(_C.REVIEW_LINKAGE), ("ops-jobs",)),
             NavLink("Pengguna", "admin:index", _cap(_C.MANAGE_USERS), ()),
         ),

@@ -8,6 +8,8 @@ from satuanak.web import (
     cegah_views,
     children,
     gesit_views,
+    governance_requests_views,
+    governance_views,
     halo_views,
     imports_views,
     jempol_views,
@@ -67,4 +69,6 @@ urlpatterns = [
     *partisipasi_views.urlpatterns,
     *kemitraan_views.urlpatterns,
     *mutu_views.urlpatterns,
+    *governance_views.urlpatterns,
+    *governance_requests_views.urlpatterns,
 ]

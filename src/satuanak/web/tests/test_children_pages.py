@@ -112,3 +112,15 @@ def test_audit_log_page_for_steward_only_and_searchable(personas: dict[str, Any]
     assert rows[0][0] == "waktu" and any(r[3] == "child_viewed" for r in rows[1:])
     assert steward.get("/audit/", {"dari": "bukan-tanggal"}).status_code == 400
     assert _client(personas["dinkes"]).get("/audit/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_field_sources_name_only_sources_the_role_reads(personas: dict[str, Any], child: Child) -> None:
+    # a field from SIMFONI would tell a role without it that a violence case exists
+    child.field_sources = {"name": "simfoni", "birth_date": "siak"}
+    child.save()
+    page = _client(personas["dinkes"]).get(f"/anak/{child.pk}/").content.decode()
+    assert "birth_date ← siak" in page and "name ← sumber lain / another source" in page
+    assert "simfoni" not in page.lower().split('data-testid="field-sources"')[1].split("</p>")[0]
+    protection = _client(personas["ppa"]).get(f"/anak/{child.pk}/").content.decode()
+    assert "name ← simfoni" in protection
