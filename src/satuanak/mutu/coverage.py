@@ -39,6 +39,8 @@ from typing import Any
 
 import polars as pl
 
+from satuanak.mutu.checks import wilson_bounds
+
 AGE_BANDS: tuple[tuple[int, int, str], ...] = (
     (0, 6, "0-5 bln"),
     (6, 12, "6-11 bln"),
@@ -97,13 +99,8 @@ def known_under_fives(children: pl.DataFrame, period: str) -> pl.DataFrame:
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
-    if n == 0:
-        return None, None
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """The two-sided 95% Wilson interval of k/n (None without a denominator)."""
+    return (None, None) if n == 0 else wilson_bounds(k, n, z)
 
 
 def coverage_cells(known: pl.DataFrame, weighed_ids: pl.Series, ever_ids: pl.Series) -> pl.DataFrame:

@@ -7,6 +7,7 @@ Also the one thing people enter here: a cadre refresher training (`cadre_trainin
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
@@ -56,6 +57,13 @@ class MutuError(ValueError):
 
 
 def spec() -> checks.Spec:
+    """The checks' thresholds, read again only when the file changes: pages ask for them once
+    per desa row, and the district may edit the file at any time."""
+    return _spec_at(SPEC_PATH.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _spec_at(_mtime_ns: int) -> checks.Spec:
     return checks.spec_load(SPEC_PATH)
 
 
@@ -143,8 +151,9 @@ def _with_places(z: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("_by_desa", "_by_name").alias("p_code")
     )
     z = z.join(table.drop("_norm"), on="p_code", how="left")
-    pkm = {normalise_name(n): (c, n) for c, n in HealthFacility.objects.values_list("code", "name")}
-    pkm |= {c.lower(): (c, n) for c, n in HealthFacility.objects.values_list("code", "name")}
+    facilities = list(HealthFacility.objects.values_list("code", "name"))
+    pkm = {normalise_name(n): (c, n) for c, n in facilities}
+    pkm |= {c.lower(): (c, n) for c, n in facilities}
     pkm_frame = pl.DataFrame(
         [(k, c, n) for k, (c, n) in pkm.items()],
         schema={"_pkm_norm": pl.String, "_pkm_code": pl.String, "_pkm_name": pl.String},
