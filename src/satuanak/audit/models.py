@@ -50,6 +50,7 @@ class AuditAction(models.TextChoices):
     BACKUP_RESTORED = "backup_restored", "Memulihkan platform dari arsip cadangan"
     QUALITY_VIEWED = "quality_viewed", "Membuka mutu data pengukuran dan cakupan penimbangan"
     GOVERNANCE_VIEWED = "governance_viewed", "Membuka tata kelola data (insiden, permintaan, perjanjian)"
+    RETENTION_RUN = "retention_run", "Menjalankan retensi (menghapus/menganonimkan data lewat masa simpan)"
 
 
 class AppendOnlyError(Exception):

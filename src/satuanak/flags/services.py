@@ -27,6 +27,7 @@ from satuanak.flags.selectors import LATEST_RUN_KEY
 from satuanak.imports.services import staged_records
 from satuanak.linkage.models import LinkedRecord
 from satuanak.linkage.records import RECORD_SPECS, record_id_expr
+from satuanak.linkage.suppression import staged_records_kept
 from satuanak.persons.models import Child
 from satuanak.regions.models import Desa
 
@@ -93,7 +94,11 @@ def immunisation_schedule() -> pl.DataFrame:
 def load_inputs(*, as_of: date) -> tuple[engine.Inputs, pl.DataFrame]:
     desa_names = dict(Desa.objects.values_list("pk", "name"))
     desa_codes = dict(Desa.objects.values_list("pk", "code"))
-    rows = list(Child.objects.values_list("pk", "sex", "birth_date", "desa_id", "in_siak"))
+    # an anonymised child (retention) has no records left: counted, it would read as a child with
+    # no akta, no dose, no school
+    rows = list(
+        Child.objects.filter(anonymised_on=None).values_list("pk", "sex", "birth_date", "desa_id", "in_siak")
+    )
     children = pl.DataFrame(
         [
             (pk, sex or None, dob, desa_codes.get(d), desa_names.get(d), bool(siak))
@@ -116,7 +121,7 @@ def load_inputs(*, as_of: date) -> tuple[engine.Inputs, pl.DataFrame]:
     )
     frames: dict[str, pl.DataFrame] = {}
     for adapter in RECORD_SPECS:
-        lazy = staged_records(adapter)
+        lazy = staged_records_kept(adapter)  # less the rows the retention job removed
         if lazy is None:
             continue
         frames[adapter] = (

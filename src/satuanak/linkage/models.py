@@ -161,3 +161,30 @@ class ReviewPair(models.Model):
 
     def __str__(self) -> str:
         return f"tinjauan #{self.pk} ({self.status})"
+
+
+class SuppressedRecord(models.Model):
+    """A staged row the retention job removed (governance.retention_services): linkage, flags and
+    mutu skip it, so the next run does not build it again from the staged files, which never
+    change (docs/decisions/0005, 0007).
+
+    Kept by a digest of the format and the row's natural key (`records.natural_key_digest`), not
+    the key itself: a natural key often holds a NIK, and the list must not become a register of the
+    people removed. The digest is unkeyed on purpose: a rotated secret must never quietly lift a
+    suppression. (The staged files still hold the row until a compaction drops it.)"""
+
+    adapter = models.CharField("format", max_length=30)
+    key_digest = models.CharField("sidik kunci", max_length=64)
+    rule = models.CharField("aturan retensi", max_length=60)
+    suppressed_on = models.DateField("tanggal")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adapter", "key_digest"], name="suppressedrecord_one_per_key")
+        ]
+        verbose_name = "rekaman yang ditahan"
+        verbose_name_plural = "rekaman yang ditahan"
+
+    def __str__(self) -> str:
+        return f"{self.adapter} #{self.pk}"

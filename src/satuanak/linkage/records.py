@@ -11,6 +11,7 @@ Pure: Polars frames in, frames out; no Django.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -108,6 +109,20 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 def record_id_expr(adapter: str) -> pl.Expr:
     """The linkage record id of each staged row of `adapter` ("<format>:<person key>")."""
     return pl.lit(f"{adapter}:") + pl.col(RECORD_SPECS[adapter].group_by)
+
+
+def natural_key_digest(adapter: str, natural_key: str) -> str:
+    """What the retention suppression list keeps of a staged row: SHA-256 of its format and
+    natural key (the key itself may hold a NIK)."""
+    return hashlib.sha256(f"{adapter}\x1f{natural_key}".encode()).hexdigest()
+
+
+def natural_key_digests(adapter: str, keys: pl.Series) -> pl.Series:
+    """`natural_key_digest` of each key (null stays null); a plain loop: hashlib is C and Polars
+    has no stable SHA-256 of its own."""
+    return pl.Series(
+        [None if k is None else natural_key_digest(adapter, k) for k in keys.to_list()], dtype=pl.String
+    )
 
 
 def max_birth_date_age(as_of: date, years: int) -> date:

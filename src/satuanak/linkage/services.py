@@ -37,7 +37,6 @@ from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common.bulk import bulk_insert
 from satuanak.imports.models import ImportBatch
-from satuanak.imports.services import staged_records
 from satuanak.linkage import cluster, evaluate, model
 from satuanak.linkage.models import LinkageModel, LinkageRun, LinkEdge, LinkedRecord, ReviewPair
 from satuanak.linkage.records import (
@@ -48,6 +47,7 @@ from satuanak.linkage.records import (
     with_comparison_columns,
 )
 from satuanak.linkage.summaries import summary_frame
+from satuanak.linkage.suppression import staged_records_kept
 from satuanak.persons.models import Child, ChildRecord
 from satuanak.regions.models import Desa
 from satuanak.sources import ADAPTERS
@@ -67,7 +67,8 @@ def load_records(*, as_of: date) -> Loaded:
     recs: list[pl.DataFrame] = []
     rows: list[pl.DataFrame] = []
     for adapter in RECORD_SPECS:
-        lazy = staged_records(adapter)
+        # less the rows the retention job removed: the staged files still hold them
+        lazy = staged_records_kept(adapter)
         if lazy is None:
             continue
         staged = lazy.collect()
@@ -472,7 +473,9 @@ def _store_children(golden: pl.DataFrame, clusters: pl.DataFrame) -> dict[str, i
         ((n, -child, cid, child) for cid, counter in by_cluster.items() for child, n in counter.items()),
         reverse=True,
     )
-    existing = {c["id"]: c for c in Child.objects.values("id", *_CHILD_FIELDS)}
+    # An anonymised child (retention) has no records left to claim it and must not be deleted:
+    # per-quarter figures and rows of work still point at it.
+    existing = {c["id"]: c for c in Child.objects.filter(anonymised_on=None).values("id", *_CHILD_FIELDS)}
     taken: set[int] = set()
     child_of: dict[str, int] = {}
     for _n, _neg, cid, child in claims:

@@ -25,10 +25,10 @@ from satuanak.facilities.models import HealthFacility, Posyandu
 from satuanak.flags import engine
 from satuanak.flags.models import FlagRule, SurveyFigure
 from satuanak.flags.services import flag_rules_load, rules_in_force
-from satuanak.imports.services import staged_records
 from satuanak.jempol.plan import CAPITAL_LAT, CAPITAL_LNG, haversine_km
 from satuanak.linkage.models import LinkedRecord
 from satuanak.linkage.records import record_id_expr
+from satuanak.linkage.suppression import staged_records_kept
 from satuanak.mutu import checks, coverage
 from satuanak.mutu.models import CadreTraining, CoverageCell, PrevalenceEstimate, QualityResult, QualityRun
 from satuanak.persons.models import Child
@@ -92,7 +92,8 @@ def _children() -> pl.DataFrame:
         pk: (None if lat is None or lng is None else haversine_km(CAPITAL_LAT, CAPITAL_LNG, lat, lng))
         for pk, (_c, _k, lat, lng) in desa.items()
     }
-    rows = Child.objects.values_list("pk", "sex", "birth_date", "desa_id")
+    # an anonymised child (retention) has no records left: counting it would read as a child unweighed
+    rows = Child.objects.filter(anonymised_on=None).values_list("pk", "sex", "birth_date", "desa_id")
     return pl.DataFrame(
         [
             (pk, sex or None, dob, desa[d][0] if d else None, desa[d][1] if d else None, km.get(d))
@@ -198,7 +199,7 @@ def _with_places(z: pl.DataFrame) -> pl.DataFrame:
 
 def measurements(children: pl.DataFrame) -> pl.DataFrame | None:
     """Every e-PPGBM row of a linked child with its z-scores and places (None before any)."""
-    lazy = staged_records("eppgbm")
+    lazy = staged_records_kept("eppgbm")  # less the rows the retention job removed
     if lazy is None:
         return None
     links = pl.DataFrame(

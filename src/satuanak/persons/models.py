@@ -33,6 +33,14 @@ class Child(models.Model):
     in_siak = models.BooleanField("tercatat di SIAK", default=False)
     field_sources = models.JSONField("sumber tiap kolom", default=dict, blank=True)
     n_records = models.PositiveIntegerField("jumlah rekaman sumber", default=0)
+    # No source says when a child moves away (SIAK's export has no "pindah" column): the steward
+    # records it (governance.retention_services.child_left_district_record); it starts the
+    # retention clock of rules with a `left_district` trigger. Linkage never writes it.
+    left_district_on = models.DateField("pindah keluar kabupaten", null=True, blank=True)
+    # Set by the retention run when every record of the child was past its time: the identity is
+    # gone and the row stays only so per-quarter figures and rows that point at it hold. Linkage
+    # leaves such a child alone (it has no records to claim it).
+    anonymised_on = models.DateField("dianonimkan", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
