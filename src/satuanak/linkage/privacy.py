@@ -26,6 +26,11 @@ tokens and Dice of Bloom filters. `clear_frame` builds the same frame with the c
 place of the tokens, so the clear-text and the encoded linkage differ only by the encoding
 (`bench/privacy_linkage.py` measures the accuracy cost).
 
+The same rule links an agency's encoded rows to the platform's golden children (`link_to`:
+the blocking rules across the two frames, `compare`, then `decide` picks each row's child:
+"match" at `LINK_AT`, "possible" from `POSSIBLE_AT`, "no_match" below). `linkage/encoded.py`
+reads the agency's file and the children; this module stays pure.
+
 Pure: Polars and NumPy in, frames out (DuckDB only for clear-text Jaro-Winkler); no Django.
 """
 
@@ -71,6 +76,26 @@ ENCODED_COLUMNS = (
 def derive_key(key: bytes, domain: str) -> bytes:
     """The key of one field (domain separation): tokens of two fields never compare equal."""
     return hmac.new(key, f"satuanak:{VERSION}:{domain}".encode(), hashlib.sha256).digest()
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name of a key (16 hex digits of an HMAC of a constant under it): two parties
+    can check they hold the same key without showing it; it reveals nothing about the key."""
+    return hmac.new(derive_key(key, "key-id"), b"", hashlib.sha256).hexdigest()[:16]
+
+
+def key_id(key: bytes, label: str | None = None) -> str:
+    """What an encoded file names its key by: the fingerprint, after the operators' label when
+    there is one ("bkl-2025/3f9a..."), so a file encoded with another key is refused rather than
+    silently matching nothing."""
+    fp = key_fingerprint(key)
+    return f"{label.strip()}/{fp}" if label and label.strip() else fp
+
+
+def key_id_parts(value: str) -> tuple[str | None, str]:
+    """(label or None, fingerprint) of a key id written by `key_id`."""
+    label, _, fp = value.strip().rpartition("/")
+    return (label or None), fp
 
 
 def normalise_nik(value: str | None) -> str | None:
@@ -349,6 +374,32 @@ def candidate_pairs(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found).unique().sort(["l", "r"])
 
 
+def _blocking_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
+        "nik_hmac",
+        "dob_hmac",
+        "desa",
+        "dob_year_hmac",
+        pl.col("name_hmacs").list.first().alias("first_part"),
+    )
+
+
+def candidate_pairs_between(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """Pairs (l: row of `left`, r: row of `right`) agreeing on at least one of `BLOCKING_RULES`:
+    the same rules as `candidate_pairs`, across two frames instead of within one."""
+    a, b = _blocking_columns(left), _blocking_columns(right)
+    found: list[pl.DataFrame] = []
+    for rule in BLOCKING_RULES:
+        found.append(
+            a.select("i", *rule)
+            .drop_nulls()
+            .join(b.select("i", *rule).drop_nulls(), on=list(rule), suffix="_r")
+            .select(pl.col("i").alias("l"), pl.col("i_r").alias("r"))
+        )
+    return pl.concat(found).unique().sort(["l", "r"])
+
+
 @dataclass(frozen=True)
 class NameLevels:
     """Name similarity cut-offs of one measure: >= high, >= mid, < low."""
@@ -365,6 +416,10 @@ LEVELS: dict[str, NameLevels] = {
     "hashed": NameLevels(high=0.85, mid=0.70, low=0.45),
 }
 LINK_AT = 9.0  # total weight from which a pair links
+# From here a pair is worth a person's look: e.g. the same birth date, sex and desa with no name
+# to compare (an unnamed baby), or a name that only half agrees. Below it, no candidate.
+POSSIBLE_AT = 5.0
+Decision = Literal["match", "possible", "no_match"]
 
 
 def _jaro_winkler(a: pl.Series, b: pl.Series) -> np.ndarray:
@@ -394,7 +449,12 @@ def compare(frame: pl.DataFrame, pairs: pl.DataFrame, method: Method) -> pl.Data
         name = _jaro_winkler(frame["name_norm"].gather(left), frame["name_norm"].gather(right))
         mother = _jaro_winkler(frame["mother_norm"].gather(left), frame["mother_norm"].gather(right))
     lv = LEVELS[method]
-    fields = frame.select("nik_hmac", "dob_hmac", "dob_ym_hmac", "dob_year_hmac", "sex", "desa")
+    # Only equality matters for these: each value as a dense integer code (null stays null), so
+    # a million pairs gather integers, not two 64-character tokens a field (~1 GB saved there).
+    fields = frame.select(
+        pl.col(c).rank("dense")
+        for c in ("nik_hmac", "dob_hmac", "dob_ym_hmac", "dob_year_hmac", "sex", "desa")
+    )
     lf = fields.gather(left)
     rf = fields.gather(right).rename(lambda c: f"{c}_r")
     df = pl.concat([pairs, lf, rf], how="horizontal").with_columns(
@@ -437,18 +497,67 @@ def compare(frame: pl.DataFrame, pairs: pl.DataFrame, method: Method) -> pl.Data
     return df.select("l", "r", "name_sim", "mother_sim", weight.alias("weight"))
 
 
+def linked_edges(frame: pl.DataFrame, scored: pl.DataFrame, *, id_col: str = "record_id") -> pl.DataFrame:
+    """The scored pairs that link (weight >= `LINK_AT`) as record_id_l, record_id_r (for
+    `cluster.components`): the one decision rule of deduplication."""
+    ids = frame[id_col]
+    linked = scored.filter(pl.col("weight") >= LINK_AT)
+    return pl.DataFrame({"record_id_l": ids.gather(linked["l"]), "record_id_r": ids.gather(linked["r"])})
+
+
 def link(
     frame: pl.DataFrame, method: Method, *, id_col: str = "record_id"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(edges, scored): the linked pairs as record_id_l, record_id_r (for `cluster.components`)
     and every candidate pair with its weight."""
     scored = compare(frame, candidate_pairs(frame), method)
-    ids = frame[id_col]
-    linked = scored.filter(pl.col("weight") >= LINK_AT)
-    edges = pl.DataFrame(
-        {
-            "record_id_l": ids.gather(linked["l"]),
-            "record_id_r": ids.gather(linked["r"]),
-        }
+    return linked_edges(frame, scored, id_col=id_col), scored
+
+
+def decide(scored: pl.DataFrame, n_left: int) -> pl.DataFrame:
+    """Each left row's decision among its scored candidates (l, r, weight), one row per l in
+    0..n_left-1: r (the best candidate; null for "no_match"), weight (the best weight, null
+    without candidates), runner_up (the second best), decision.
+
+    "match": the best reaches `LINK_AT` and no other candidate does (two that do are two golden
+    records of one person or a real doubt: a person decides, so "possible"); "possible": the best
+    reaches `POSSIBLE_AT`; else "no_match". Ties go to the lower r (deterministic)."""
+    best = (
+        scored.sort(["l", "weight", "r"], descending=[False, True, False])
+        .group_by("l", maintain_order=True)
+        .agg(
+            pl.col("r").first(),
+            pl.col("weight").first(),
+            pl.col("weight").slice(1, 1).first().alias("runner_up"),
+        )
     )
-    return edges, scored
+    rows = pl.DataFrame({"l": pl.int_range(n_left, dtype=pl.Int64, eager=True)})
+    out = rows.join(best.with_columns(pl.col("l").cast(pl.Int64)), on="l", how="left")
+    w, second = pl.col("weight"), pl.col("runner_up")
+    decision = (
+        pl.when((w >= LINK_AT) & (second.is_null() | (second < LINK_AT)))
+        .then(pl.lit("match"))
+        .when(w >= POSSIBLE_AT)
+        .then(pl.lit("possible"))
+        .otherwise(pl.lit("no_match"))
+    )
+    return out.with_columns(decision=decision).with_columns(
+        r=pl.when(pl.col("decision") == "no_match").then(None).otherwise(pl.col("r"))
+    )
+
+
+def _compared_columns(method: Method) -> tuple[str, ...]:
+    names = ("name_bloom", "mother_bloom") if method == "hashed" else ("name_norm", "mother_norm")
+    return ("nik_hmac", "name_hmacs", "dob_hmac", "dob_ym_hmac", "dob_year_hmac", "sex", "desa", *names)
+
+
+def link_to(left: pl.DataFrame, right: pl.DataFrame, method: Method) -> pl.DataFrame:
+    """Link each row of `left` (e.g. an agency's encoded rows) to at most one row of `right`
+    (the golden records, encoded the same way): `candidate_pairs_between`, `compare` with the
+    same weights as deduplication, `decide`. Returns `decide`'s frame (r indexes `right`)."""
+    cols = _compared_columns(method)
+    both = pl.concat([left.select(cols), right.select(cols)], how="vertical_relaxed")
+    pairs = candidate_pairs_between(left, right)
+    shifted = pairs.with_columns(pl.col("r") + left.height)
+    scored = compare(both, shifted, method).with_columns(pl.col("r") - left.height)
+    return decide(scored, left.height)

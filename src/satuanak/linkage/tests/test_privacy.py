@@ -171,6 +171,78 @@ def test_hand_made_linkage_hashed_equals_clear() -> None:
         assert set(edges.iter_rows()) == want, (method, scored)
 
 
+def test_key_id_names_the_key_without_showing_it() -> None:
+    fp = privacy.key_fingerprint(KEY)
+    assert len(fp) == 16 and fp != privacy.key_fingerprint(OTHER_KEY)
+    assert privacy.key_id(KEY) == fp and privacy.key_id(KEY, " bkl-2025 ") == f"bkl-2025/{fp}"
+    assert privacy.key_id_parts(f"bkl-2025/{fp}") == ("bkl-2025", fp)
+    assert privacy.key_id_parts(fp) == (None, fp)
+    assert KEY.hex()[:16] != fp
+
+
+def test_candidate_pairs_between_uses_the_same_rules_across_two_frames() -> None:
+    df = pl.DataFrame(
+        {
+            "nik": ["6107010101200001", None, None, "6107010101200009"],
+            "name": ["Siti Aminah", "Budi", "Yohanes Ajun", "Ani"],
+            "dob": [date(2020, 1, 5), date(2019, 2, 2), date(2018, 3, 3), date(2017, 4, 4)],
+            "sex": ["P", "L", "L", "P"],
+            "desa": ["61.07.01.2001", "61.07.01.2002", "61.07.02.2001", "61.07.03.2001"],
+        }
+    )
+    left, right = privacy.encode_frame(df.head(2), KEY), privacy.encode_frame(df.tail(2), KEY)
+    both = privacy.encode_frame(df, KEY)
+    within = privacy.candidate_pairs(both).filter((pl.col("l") < 2) & (pl.col("r") >= 2))
+    across = privacy.candidate_pairs_between(left, right).with_columns(pl.col("r") + 2)
+    assert across.equals(within)
+
+
+def test_decide_match_possible_no_match_and_ambiguity() -> None:
+    scored = pl.DataFrame(
+        {
+            "l": [0, 0, 1, 2, 3, 3],
+            "r": [5, 7, 4, 6, 8, 9],
+            "weight": [12.0, 3.0, 6.0, 2.0, 10.0, 9.5],
+        }
+    )
+    got = privacy.decide(scored, 5).rows(named=True)
+    assert [(g["l"], g["r"], g["decision"]) for g in got] == [
+        (0, 5, "match"),
+        (1, 4, "possible"),  # between POSSIBLE_AT and LINK_AT
+        (2, None, "no_match"),
+        (3, 8, "possible"),  # two candidates reach LINK_AT: a person decides
+        (4, None, "no_match"),  # no candidate at all
+    ]
+    assert got[0]["runner_up"] == 3.0 and got[4]["weight"] is None
+
+
+def test_link_to_golden_records_hashed_and_clear_agree() -> None:
+    golden = pl.DataFrame(
+        {
+            "nik": ["6107010101200001", "6107010101200002", None],
+            "name": ["Fatimah Azzahra", "Siti Nurhaliza", "Budi Santoso"],
+            "mother_name": ["Rahma", "Nur Aini", "Maria"],
+            "dob": [date(2021, 4, 9), date(2021, 4, 9), date(2019, 1, 1)],
+            "sex": ["P", "P", "L"],
+            "desa": ["61.07.01.2001"] * 3,
+        }
+    )
+    rows = pl.DataFrame(
+        {
+            "nik": [None, None, "6107010101200002", None],
+            "name": ["Fatima Azahra", "Rina Marlina", "Siti Nurhaliza", None],
+            "mother_name": ["Rahma", "Dewi", "Nur Aini", None],
+            "dob": [date(2021, 4, 9), date(2021, 4, 9), date(2021, 4, 9), date(2019, 1, 1)],
+            "sex": ["P", "P", "P", "L"],
+            "desa": ["61.07.01.2001"] * 4,
+        }
+    )
+    want = [(0, "match"), (None, "no_match"), (1, "match"), (2, "possible")]  # last: a baby, no name
+    for method, make in (("hashed", lambda d: privacy.encode_frame(d, KEY)), ("clear", privacy.clear_frame)):
+        got = privacy.link_to(make(rows), make(golden), method)  # type: ignore[arg-type]
+        assert list(zip(got["r"], got["decision"], strict=True)) == want, (method, got)
+
+
 # --- end to end on a small synthetic district -----------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""`satuanak linkage run|evaluate`: link staged records into one child each; measure it."""
+"""`satuanak linkage run|evaluate|link-encoded`: link staged records into one child each; measure it;
+link an agency's hashed file to the children (linkage/encoded.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from satuanak.core.sources import Source
+from satuanak.linkage.encoded import EncodedError, encoded_file_link
+from satuanak.linkage.management.commands.privacy import load_key
 from satuanak.linkage.services import linkage_evaluate, linkage_run
 
 
@@ -44,12 +48,47 @@ class Command(BaseCommand):
         )
         ev.add_argument("--truth", type=Path, required=True, help="folder ground_truth dari generator")
         ev.add_argument("--as-of", type=_date, default=None)
+        le = sub.add_parser(
+            "link-encoded",
+            help="tautkan berkas terenkode instansi ke anak / link an agency's encoded file to the children",
+        )
+        le.add_argument("file", type=Path, help="berkas dari `satuanak privacy encode` / the encoded file")
+        le.add_argument("--key-file", type=Path, default=None, help="berkas kunci / key file")
+        le.add_argument("--key-id", default=None, help="label kunci yang diharapkan / the expected key label")
+        le.add_argument(
+            "--source", required=True, choices=[s.value for s in Source], help="instansi asal / source system"
+        )
+        le.add_argument(
+            "--out", type=Path, default=None, help="CSV hasil (bawaan: FILE.hasil.csv) / the result CSV"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "run":
             self._run(options)
+        elif options["action"] == "link-encoded":
+            self._link_encoded(options)
         else:
             self._evaluate(options)
+
+    def _link_encoded(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        key = load_key(options["key_file"], self.stderr)
+        out: Path = options["out"] or path.with_name(f"{path.stem}.hasil.csv")
+        try:
+            s = encoded_file_link(
+                path=path, key=key, source=Source(options["source"]), out=out, key_label=options["key_id"]
+            )
+        except EncodedError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            f"{path.name} ({options['source']}, kunci / key {s.key_id}) terhadap / against {s.children} "
+            f"anak / children: {s.rows} baris / rows = {s.matched} cocok / matched"
+            f" + {s.possible} mungkin / possible + {s.unmatched} tidak cocok / no match"
+            f" + {s.refused} ditolak / refused -> {s.out}"
+        )
+        if s.refused_by_code:
+            listed = ", ".join(f"{k} {v}" for k, v in s.refused_by_code.items())
+            self.stdout.write(f"  alasan penolakan / refused for: {listed}")
 
     def _run(self, options: dict[str, Any]) -> None:
         bar = None if options["quiet"] else tqdm(total=100, desc="penautan / linkage", unit="%", leave=False)
