@@ -18,11 +18,14 @@ from django.conf import settings
 
 def _load_reference() -> None:
     from satuanak.facilities.services import facilities_load_from_files
+    from satuanak.governance.services import demo_agreements_load
     from satuanak.regions.services import regions_load_from_files
 
     data_dir = Path(settings.SATUANAK_DATA_DIR)
     regions_load_from_files(data_dir=data_dir)
     facilities_load_from_files(data_dir=data_dir)
+    # The example umbrella agreement: without one in force nobody reads personal data (ADR 0007).
+    demo_agreements_load()
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +110,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     restarting = [item for item in items if item.get_closest_marker("restarts_database")]
     if restarting:
         items[:] = [item for item in items if item not in restarting] + restarting
+
+
+# The purpose a signed-in test session works under (access/purpose.py). A person chooses it once
+# per session on /tujuan/; a test that signs in with `client.force_login` gets this one, as if it
+# had, unless it is marked `no_session_purpose` (the tests of the purpose gate itself).
+TEST_SESSION_PURPOSE = "layanan"
+
+
+@pytest.fixture(autouse=True)
+def _session_purpose(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("no_session_purpose"):
+        return
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login  # type: ignore[attr-defined]  # private, stable since Django 1.9
+
+    def login_with_purpose(self: Any, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        session["satuanak_purpose"] = TEST_SESSION_PURPOSE
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", login_with_purpose)

@@ -215,6 +215,24 @@ def sign_in(client: Client, username: str, password: str) -> None:
     # A wrong password would count towards the lockout (5 per user): stop at the first failure.
     if status != 302 or "sessionid" not in client.cookies:
         raise SystemExit(f"sign-in of {username} failed: status {status} {response.getheader('Location')}")
+    # Personal-data pages need the session's purpose (access/purpose.py), chosen once, as staff do.
+    status, body, _ = client.request("GET", "/tujuan/")
+    match = _CSRF.search(body)
+    if status != 200 or match is None:
+        raise SystemExit(f"purpose page for {username}: status {status}")
+    form = f"csrfmiddlewaretoken={match.group(1).decode()}&tujuan=layanan&next=/"
+    status, _, response = client.request(
+        "POST",
+        "/tujuan/",
+        body=form.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": origin + "/tujuan/",
+        },
+    )
+    if status != 302:
+        raise SystemExit(f"purpose of {username} refused: status {status}")
 
 
 def _multipart(fields: dict[str, str], file_field: str, path: Path) -> tuple[bytes, str]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import AreaScope, Capability, policy_for
 from satuanak.audit.models import AuditAction, AuditEvent
+from satuanak.governance.models import DataSharingAgreement
 from satuanak.imports.models import ImportBatch, RejectedRow
 from satuanak.linkage.models import LinkedRecord, ReviewPair
 from satuanak.persons.models import Child
@@ -103,6 +104,7 @@ WORK_PARAMS = (
     "facility_id",
     "evidence_id",
     "subject_request_id",
+    "agreement_id",
 )
 VIOLENCE_AUTHOR = "pkm_sungai_duri"
 BLANK_FORMS = ("adminduk-declaration-new",)
@@ -269,6 +271,7 @@ def work(
         "facility_id": certified.facility_id,
         "evidence_id": evidence.pk,
         "subject_request_id": subject_request.pk,
+        "agreement_id": DataSharingAgreement.objects.order_by("pk").values_list("pk", flat=True).first(),
         "assessment_id": certified.pk,
         "prevention_session_id": cegah_demo_session(personas["dinkes"]),
         # A Forum Anak 2P report of the planners' queue, and a Musrenbang proposal.

@@ -304,6 +304,15 @@ def _check_platform_works(document: dict[str, Any], settings: Any) -> None:
     response = client.post(reverse("web:login"), {"username": "dinkes", "password": demo["password"]})
     assert response.status_code == 302, "the release's health officer cannot sign in after the upgrade"
     assert client.get(reverse("web:home")).status_code == 200
+    # The upgrade recorded a transitional agreement (governance 0004), so the staff keep working
+    # for 90 days while the district records its own; a session first chooses its purpose.
+    from satuanak.governance.models import DataSharingAgreement
+
+    transition = DataSharingAgreement.objects.get(number="PERALIHAN/SATU-DATA-ANAK")
+    assert transition.covers_all_agencies and transition.last_day() is not None
+    assert (transition.last_day() - transition.valid_from).days == 90
+    chosen = client.post(reverse("web:purpose"), {"tujuan": "layanan", "next": "/"})
+    assert chosen.status_code == 302, "the upgraded health officer cannot choose a purpose"
     children = _rows(document, "persons.child")
     child = next(c for c in children if c["name"].replace(" ", "").isalpha())
     page = client.get(reverse("web:child-detail", args=[child["id"]]))

@@ -60,6 +60,12 @@ def _login(page: Page, base: str, user: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_load_state("networkidle")
+    # The session's purpose, as staff choose it once (roles without personal data have none).
+    page.goto(base + "/tujuan/")
+    if page.locator("input[name=tujuan]").count():
+        page.locator("input[name=tujuan]").first.check()
+        page.click("[data-testid=purpose-form] button[type=submit]")
+        page.wait_for_load_state("networkidle")
 
 
 PROGRAMME_SHOTS = (

@@ -5,7 +5,9 @@ Four kinds of view:
 - `signed_in_view`: any signed-in user; shows no personal data (their own account pages).
 - `personal_data_view(capability)`: reads personal data; the user's role must hold the
   capability (access/policy.py). The view then reads only through the scoped selectors in
-  access/selectors.py, which apply the user's area.
+  access/selectors.py, which apply the user's area. A capability in PURPOSE_CAPABILITIES also
+  needs a purpose chosen for the session; a view of such a capability that shows no child's data
+  (the steward's agreements and incident log) says `purpose=False`.
 
 A view without one of these marks is refused by `AccessGateMiddleware` (fails closed, as
 CommCare's `@location_safe`): a forgotten check cannot leak.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from satuanak.access.policy import Capability
+from satuanak.access.policy import PURPOSE_CAPABILITIES, Capability
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
@@ -29,6 +31,7 @@ ACCESS_ATTR = "satuanak_access"
 class AccessRule:
     kind: str  # "public" | "signed_in" | "personal" | "api"
     capability: Capability | None = None
+    needs_purpose: bool = False
 
 
 def _mark(view: ViewFunc, rule: AccessRule) -> ViewFunc:
@@ -48,9 +51,11 @@ def signed_in_view(view: ViewFunc) -> ViewFunc:
     return _mark(view, AccessRule(kind="signed_in"))
 
 
-def personal_data_view(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
+def personal_data_view(capability: Capability, *, purpose: bool = True) -> Callable[[ViewFunc], ViewFunc]:
+    needs_purpose = purpose and capability in PURPOSE_CAPABILITIES
+
     def decorate(view: ViewFunc) -> ViewFunc:
-        return _mark(view, AccessRule(kind="personal", capability=capability))
+        return _mark(view, AccessRule(kind="personal", capability=capability, needs_purpose=needs_purpose))
 
     return decorate
 

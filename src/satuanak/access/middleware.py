@@ -9,9 +9,14 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from satuanak.access.agreements import purposes_for
 from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import role_can
+from satuanak.access.purpose import allowed_session_purpose, session_purpose
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 
@@ -62,4 +67,39 @@ class AccessGateMiddleware:
             raise PermissionDenied(
                 "Peran Anda tidak berhak membuka halaman ini / your role may not open this page"
             )
+        if rule.needs_purpose:
+            return _purpose_gate(request)
         return None
+
+
+def _purpose_gate(request: HttpRequest) -> HttpResponse | None:
+    """Personal data needs an agreement in force and a purpose it allows, chosen for the session.
+
+    No agreement: refused (403), whatever the role. No purpose yet (or one no agreement allows
+    any more): a page read goes to the purpose page and comes back; anything else is refused, so
+    a form posted from a page opened before the agreement ended does not go through."""
+    if not purposes_for(request.user):
+        audit_record(
+            action=AuditAction.ACCESS_DENIED,
+            actor=request.user,
+            request=request,
+            detail={"reason": "no data-sharing agreement in force"},
+        )
+        raise PermissionDenied(
+            "Tidak ada perjanjian berbagi data yang berlaku untuk instansi Anda, jadi data pribadi "
+            "tidak dapat dibuka; hubungi pengelola data. / No data-sharing agreement in force covers "
+            "your agency, so personal data cannot be opened; contact the data steward."
+        )
+    if allowed_session_purpose(request):
+        return None
+    audit_record(
+        action=AuditAction.ACCESS_DENIED,
+        actor=request.user,
+        request=request,
+        detail={"reason": "no purpose chosen for the session", "had": session_purpose(request)},
+    )
+    if request.method in ("GET", "HEAD"):
+        return redirect(f"{reverse('web:purpose')}?{urlencode({'next': request.get_full_path()})}")
+    raise PermissionDenied(
+        "Pilih dulu tujuan akses untuk sesi ini. / Choose the purpose of this session first."
+    )

@@ -329,6 +329,34 @@ ROLE_POLICIES: dict[Role, RolePolicy] = {
 }
 
 
+# Capabilities whose pages show a child's (or an adolescent's) personal data: a page marked with
+# one of them needs a purpose chosen for the working session, from those the user's agreements in
+# force allow (access/middleware.py; UU 27/2022: purpose limitation). The rest work on
+# aggregates, facilities, users or the platform itself and need none.
+PURPOSE_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_CHILDREN,
+        Capability.EXPORT_CHILDREN,
+        Capability.REVEAL_NIK,
+        Capability.RUN_IMPORTS,
+        Capability.REVIEW_LINKAGE,
+        Capability.RECORD_INTERVENTIONS,
+        Capability.RECORD_MEASUREMENTS,
+        Capability.HANDLE_REFERRALS,
+        Capability.RUN_PROGRAMMES,
+        Capability.PROCESS_ADMINDUK,
+        Capability.SUBMIT_SCHOOL_REQUESTS,
+        Capability.DECLARE_BIRTHS,
+        Capability.RECORD_ADOLESCENT_HEALTH,
+        Capability.HALO_COUNSEL,
+        Capability.HALO_SUPERVISE,
+        Capability.HANDLE_2P_REPORTS,
+        Capability.RESOLVE_FIELD_CONFLICTS,
+        Capability.MANAGE_DATA_GOVERNANCE,
+    }
+)
+
+
 def policy_for(role: str) -> RolePolicy:
     """The policy of a role; an unknown role gets the public's (deny by default)."""
     try:

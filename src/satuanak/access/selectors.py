@@ -18,7 +18,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from satuanak.access.policy import AreaScope, Capability, RolePolicy, policy_for
+from satuanak.access.agreements import policy_of
+from satuanak.access.policy import AreaScope, Capability, RolePolicy
 from satuanak.accounts.models import User
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
@@ -33,7 +34,7 @@ class AccessDenied(Exception):
 
 
 def _policy(user: Any) -> RolePolicy:
-    return policy_for(getattr(user, "role", ""))
+    return policy_of(user)
 
 
 def desa_visible_to(user: Any) -> QuerySet[Desa]:

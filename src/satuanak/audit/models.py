@@ -50,7 +50,28 @@ class AuditAction(models.TextChoices):
     BACKUP_RESTORED = "backup_restored", "Memulihkan platform dari arsip cadangan"
     QUALITY_VIEWED = "quality_viewed", "Membuka mutu data pengukuran dan cakupan penimbangan"
     GOVERNANCE_VIEWED = "governance_viewed", "Membuka tata kelola data (insiden, permintaan, perjanjian)"
+    PURPOSE_CHOSEN = "purpose_chosen", "Memilih tujuan akses untuk sesi kerja"
+    AGREEMENT_CHANGED = "agreement_changed", "Mencatat atau mengakhiri perjanjian berbagi data"
     RETENTION_RUN = "retention_run", "Menjalankan retensi (menghapus/menganonimkan data lewat masa simpan)"
+
+
+# Entries that are a look at (or a copy of) personal data: they carry the purpose chosen for the
+# working session (audit/services.py), and the per-agency purpose report counts them.
+PERSONAL_DATA_LOOKS = frozenset(
+    {
+        AuditAction.CHILD_VIEWED,
+        AuditAction.CHILD_LIST_VIEWED,
+        AuditAction.NIK_REVEALED,
+        AuditAction.EXPORTED,
+        AuditAction.FILE_DOWNLOADED,
+        AuditAction.IMPORT_VIEWED,
+        AuditAction.REVIEW_VIEWED,
+        AuditAction.REVIEW_DECIDED,
+        AuditAction.ADOLESCENT_VIEWED,
+        AuditAction.HALO_VIEWED,
+        AuditAction.PARTICIPATION_VIEWED,
+    }
+)
 
 
 class AppendOnlyError(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from satuanak.audit.models import AuditAction, AuditEvent
+from satuanak.audit.models import PERSONAL_DATA_LOOKS, AuditAction, AuditEvent
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -47,6 +47,12 @@ def audit_record(
         detail=detail or {},
     )
     if request is not None:
+        # The purpose chosen for the working session (access/purpose.py) goes with every entry,
+        # so the per-agency report can say what was read under which purpose.
+        session = getattr(request, "session", None)
+        chosen = session.get("satuanak_purpose", "") if session is not None else ""
+        if chosen and action in PERSONAL_DATA_LOOKS and "purpose" not in event.detail:
+            event.detail = {**event.detail, "purpose": chosen}
         # A request made with an API token (interop/api) says so: the entry shows which token.
         token_id = getattr(request, "satuanak_api_token_id", None)
         if token_id is not None:

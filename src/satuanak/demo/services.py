@@ -56,7 +56,13 @@ _AGENCIES: list[tuple[str, str, AgencyKind]] = [
 
 @transaction.atomic
 def demo_users_create() -> list[DemoLogin]:
-    """Create (or reset) the demo agencies and one user per role. Needs reference data loaded."""
+    """Create (or reset) the demo agencies and one user per role. Needs reference data loaded.
+
+    Also loads the example umbrella agreement: without an agreement in force nobody reads
+    personal data (ADR 0007)."""
+    from satuanak.governance.services import demo_agreements_load
+
+    demo_agreements_load()
     for code, name, kind in _AGENCIES:
         Agency.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
     for facility in HealthFacility.objects.all():

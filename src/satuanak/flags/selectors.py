@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from satuanak.access.policy import policy_for
+from satuanak.access.agreements import policy_of
 from satuanak.common.json_body import JsonBody, json_body
 from satuanak.core.sources import Source
 from satuanak.flags.models import ChildFlag, FlagRule
@@ -29,7 +29,7 @@ FLAG_SOURCES: dict[str, Source] = {
 
 def flag_options_for(user: Any) -> list[dict[str, str]]:
     """The rules a role may filter children by (their source is one it may see)."""
-    sources = policy_for(getattr(user, "role", "")).sources
+    sources = policy_of(user).sources
     codes = [c for c, s in FLAG_SOURCES.items() if s in sources]
     seen: dict[str, dict[str, str]] = {}
     for r in FlagRule.objects.filter(code__in=codes).order_by("code", "version"):
@@ -41,7 +41,7 @@ def flagged_child_ids(*, user: Any, code: str) -> Any:
     """Ids of the children a rule flags in its latest quarter, as a subquery; empty for a rule
     whose source the role may not see (a violence case for a health officer)."""
     source = FLAG_SOURCES.get(code)
-    if source is None or source not in policy_for(getattr(user, "role", "")).sources:
+    if source is None or source not in policy_of(user).sources:
         return ChildFlag.objects.none().values("child_id")
     latest = ChildFlag.objects.filter(code=code).order_by("-period").values_list("period", flat=True).first()
     return ChildFlag.objects.filter(code=code, period=latest, status="flagged").values("child_id")
@@ -50,7 +50,7 @@ def flagged_child_ids(*, user: Any, code: str) -> Any:
 def child_flags_visible_to(*, user: Any, child_id: int) -> list[dict[str, Any]]:
     """Per rule the latest finding, with the earlier ones (the history) under it. The caller has
     opened the child through access_child_by_id (scoped and audited)."""
-    sources = policy_for(getattr(user, "role", "")).sources
+    sources = policy_of(user).sources
     codes = [c for c, s in FLAG_SOURCES.items() if s in sources]
     titles = {r.code: (r.title_id, r.title_en) for r in FlagRule.objects.filter(code__in=codes)}
     by_code: dict[str, list[ChildFlag]] = {}

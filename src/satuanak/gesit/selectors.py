@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from satuanak.access.policy import policy_for
+from satuanak.access.agreements import policy_of
 from satuanak.access.selectors import children_visible_to
 from satuanak.common import clock
 from satuanak.facilities.models import Posyandu
@@ -150,7 +150,7 @@ def _kek_child_ids(user: Any) -> QuerySet[Any]:
     from satuanak.flags.models import ChildFlag
     from satuanak.flags.selectors import FLAG_SOURCES
 
-    if FLAG_SOURCES["mother_kek"] not in policy_for(getattr(user, "role", "")).sources:
+    if FLAG_SOURCES["mother_kek"] not in policy_of(user).sources:
         return ChildFlag.objects.none().values("child_id")
     return ChildFlag.objects.filter(code="mother_kek", status=ChildFlag.Status.FLAGGED).values("child_id")
 

@@ -9,7 +9,7 @@ log shows the deadline and whether each notification met it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -162,3 +162,67 @@ class CorrectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"perbaikan #{self.pk}"
+
+
+class DataSharingAgreement(models.Model):
+    """A Perbup, PKS or MoU that lets agencies use sources of the platform for named purposes.
+
+    The source of access (ADR 0007): a role reads a source on a child only while an agreement in
+    force on that day covers both the source and the user's agency
+    (`governance.selectors.sources_for`). A Perbup that binds every agency of the district sets
+    `covers_all_agencies`; a PKS between two agencies lists its parties. Ending an agreement early
+    sets `ended_on`; nothing is deleted, so the audit log can still say under which agreement a
+    look happened.
+    """
+
+    class Kind(models.TextChoices):
+        PERBUP = "perbup", "Peraturan Bupati"
+        PKS = "pks", "Perjanjian Kerja Sama (PKS)"
+        MOU = "mou", "Nota Kesepahaman (MoU)"
+
+    number = models.CharField("nomor", max_length=120, unique=True)
+    title = models.CharField("judul", max_length=300)
+    kind = models.CharField("jenis", max_length=10, choices=Kind.choices)
+    legal_basis = models.TextField("dasar hukum")
+    covers_all_agencies = models.BooleanField("berlaku bagi semua perangkat daerah", default=False)
+    parties = models.ManyToManyField(
+        "accounts.Agency", blank=True, related_name="agreements", verbose_name="para pihak"
+    )
+    sources = models.JSONField("sumber data", default=list)
+    purposes = models.JSONField("tujuan yang diizinkan", default=list)
+    fields = models.TextField("kolom data yang dibagi", blank=True)
+    valid_from = models.DateField("berlaku sejak")
+    valid_until = models.DateField("berlaku sampai", null=True, blank=True)  # blank: until ended
+    ended_on = models.DateField("diakhiri pada", null=True, blank=True)
+    # The signed document (PDF or scan), checked by its bytes and stored by its hash (common/uploads).
+    document_stored = models.CharField("dokumen bertanda tangan (berkas)", max_length=200, blank=True)
+    document_name = models.CharField("nama dokumen", max_length=200, blank=True)
+    document_type = models.CharField("jenis dokumen", max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "number"]
+        verbose_name = "perjanjian berbagi data"
+        verbose_name_plural = "perjanjian berbagi data"
+        constraints = [
+            models.CheckConstraint(
+                name="agreement_valid_until_after_from",
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.title}"
+
+    def last_day(self) -> date | None:
+        """The last day the agreement is in force (None: open-ended)."""
+        ends = [d for d in (self.valid_until, self.ended_on) if d is not None]
+        return min(ends) if ends else None
+
+    def in_force_on(self, day: date) -> bool:
+        last = self.last_day()
+        return self.valid_from <= day and (last is None or day <= last)

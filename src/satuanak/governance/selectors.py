@@ -1,18 +1,24 @@
 """Reads of satuanak.governance: the incident log with each notification's deadline; people's
-requests with theirs, and the correction queue of a user's agency."""
+requests with theirs, and the correction queue of a user's agency; the data-sharing agreements
+with their state and the steward's lapse warning; what each agency read under which purpose."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.agreements import policy_of
+from satuanak.access.policy import Capability
 from satuanak.access.selectors import children_visible_to
-from satuanak.governance.models import CorrectionItem, Incident, SubjectRequest
+from satuanak.audit.models import PERSONAL_DATA_LOOKS, AuditAction, AuditEvent
+from satuanak.core.sources import Source
+from satuanak.governance.models import CorrectionItem, DataSharingAgreement, Incident, SubjectRequest
 
 
 @dataclass(frozen=True)
@@ -100,10 +106,18 @@ def subject_requests_overdue() -> int:
     return SubjectRequest.objects.filter(status=SubjectRequest.Status.OPEN, due_at__lt=timezone.now()).count()
 
 
+def subject_requests_due_soon(within: timedelta = timedelta(hours=24)) -> int:
+    """Open requests whose deadline falls within `within` from now: the steward's reminder."""
+    now = timezone.now()
+    return SubjectRequest.objects.filter(
+        status=SubjectRequest.Status.OPEN, due_at__gte=now, due_at__lt=now + within
+    ).count()
+
+
 def correction_queue(user: Any) -> QuerySet[CorrectionItem]:
     """The correction items routed to the user's agency: those whose source the user's role reads,
     about children in the user's area (none for roles that do not read children)."""
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     if Capability.VIEW_CHILDREN not in policy.capabilities or not policy.reads_personal_data:
         return CorrectionItem.objects.none()
     return (
@@ -114,3 +128,143 @@ def correction_queue(user: Any) -> QuerySet[CorrectionItem]:
         .select_related("request__child")
         .order_by("status", "request__due_at", "id")
     )
+
+
+# --- Data-sharing agreements (part 1) -------------------------------------------------------
+
+LAPSE_WARNING = timedelta(days=30)  # the steward is warned this long before an agreement lapses
+WARNINGS_CACHE_KEY = "governance:warnings"
+
+
+def warnings_forget() -> None:
+    """Drop the steward's cached banner (after a change to what it counts)."""
+    cache.delete(WARNINGS_CACHE_KEY)
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    agreement: DataSharingAgreement
+    state: str  # "in_force" | "lapsing" | "not_yet" | "lapsed"
+    days_left: int | None  # in force: days until the last day (None: open-ended)
+    source_labels: list[str]
+    purpose_labels: list[str]
+    parties: list[str]
+
+
+def _agreement_state(a: DataSharingAgreement, day: date) -> tuple[str, int | None]:
+    last = a.last_day()
+    if day < a.valid_from:
+        return "not_yet", None
+    if last is not None and day > last:
+        return "lapsed", None
+    left = (last - day).days if last is not None else None
+    return ("lapsing" if left is not None and left <= LAPSE_WARNING.days else "in_force"), left
+
+
+def agreement_rows(day: date) -> list[AgreementRow]:
+    from satuanak.access.agreements import purpose_catalogue
+
+    catalogue = purpose_catalogue()
+    rows = []
+    for a in DataSharingAgreement.objects.prefetch_related("parties"):
+        state, left = _agreement_state(a, day)
+        rows.append(
+            AgreementRow(
+                agreement=a,
+                state=state,
+                days_left=left,
+                source_labels=[Source(s).label for s in a.sources if s in Source._value2member_map_],
+                purpose_labels=[catalogue[p].label if p in catalogue else p for p in a.purposes],
+                parties=(
+                    ["Semua perangkat daerah / every agency"]
+                    if a.covers_all_agencies
+                    else [p.name for p in a.parties.all()]
+                ),
+            )
+        )
+    return rows
+
+
+def agreements_lapsing(day: date) -> list[AgreementRow]:
+    """Agreements in force whose last day is within LAPSE_WARNING: the steward's warning."""
+    return [r for r in agreement_rows(day) if r.state == "lapsing"]
+
+
+def agencies_without_agreement(day: date) -> list[str]:
+    """Agencies with users who read personal data and no agreement in force covering them."""
+    from satuanak.access.agreements import agreements_in_force
+    from satuanak.access.policy import policy_for
+    from satuanak.accounts.models import Agency
+
+    names = []
+    for agency in Agency.objects.filter(users__is_active=True).distinct().prefetch_related("users"):
+        readers = [u for u in agency.users.all() if u.is_active and policy_for(u.role).reads_personal_data]
+        if readers and not agreements_in_force(agency_id=agency.pk, day=day):
+            names.append(agency.name)
+    return names
+
+
+# --- What each agency read under which purpose (part 2) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeRow:
+    agency: str
+    purpose_code: str  # "" for entries before purposes were asked, or by a token or a job
+    purpose_label: str
+    action: str
+    action_label: str
+    n: int
+    subjects: int
+    users: int
+
+
+def purpose_report_rows(*, start: date, end: date) -> list[PurposeRow]:
+    """Looks at personal data between two days (the district's dates), per agency, purpose and
+    action, from the append-only audit log."""
+    from satuanak.access.agreements import purpose_catalogue
+
+    catalogue = purpose_catalogue()
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    grouped = (
+        AuditEvent.objects.filter(action__in=PERSONAL_DATA_LOOKS, at__gte=since, at__lt=until)
+        .values(agency=F("actor__agency__name"), code=KT("detail__purpose"), act=F("action"))
+        .annotate(
+            n=Count("id"),
+            subjects=Count("subject_id", distinct=True),
+            users=Count("actor_username", distinct=True),
+        )
+        .order_by("agency", "code", "act")
+    )
+    labels = dict(AuditAction.choices)
+    rows = []
+    for g in grouped:
+        code = g["code"] or ""
+        rows.append(
+            PurposeRow(
+                agency=g["agency"] or "(tanpa instansi / no agency)",
+                purpose_code=code,
+                purpose_label=catalogue[code].label if code in catalogue else (code or "(tidak tercatat)"),
+                action=g["act"],
+                action_label=str(labels.get(g["act"], g["act"])),
+                n=g["n"],
+                subjects=g["subjects"],
+                users=g["users"],
+            )
+        )
+    return rows
+
+
+def purpose_report_by_agency(rows: list[PurposeRow]) -> list[dict[str, Any]]:
+    """The same rows folded per agency and purpose, for the page's summary table."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        entry = out.setdefault(
+            (r.agency, r.purpose_code),
+            {"agency": r.agency, "purpose": r.purpose_label, "n": 0, "actions": []},
+        )
+        entry["n"] += r.n
+        entry["actions"].append(f"{r.action_label}: {r.n}")
+    return list(out.values())

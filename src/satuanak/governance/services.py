@@ -18,11 +18,20 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.agreements import policy_of
+from satuanak.access.policy import Capability
 from satuanak.access.selectors import access_child_by_id, child_records_visible_to, children_visible_to
+from satuanak.common import uploads
 from satuanak.core.masking import mask_identity_number
 from satuanak.core.sources import Source
-from satuanak.governance.models import GOLDEN_FIELDS, CorrectionItem, Incident, SubjectRequest
+from satuanak.governance.models import (
+    GOLDEN_FIELDS,
+    CorrectionItem,
+    DataSharingAgreement,
+    Incident,
+    SubjectRequest,
+)
+from satuanak.governance.selectors import warnings_forget
 from satuanak.persons.models import Child
 
 
@@ -90,7 +99,7 @@ def incident_record(
             raise GovernanceError(
                 "Kejadian tidak bisa sesudah diketahui. / It cannot have happened after its discovery."
             )
-    return Incident.objects.create(
+    incident = Incident.objects.create(
         discovered_at=found,
         occurred_on=occurred,
         title=title[:200],
@@ -103,6 +112,8 @@ def incident_record(
         status=Incident.Status.CONTAINED if containment.strip() else Incident.Status.OPEN,
         recorded_by=user,
     )
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
+    return incident
 
 
 def incident_notify(*, incident: Incident, whom: str, at: str, note: str = "") -> Incident:
@@ -126,6 +137,7 @@ def incident_notify(*, incident: Incident, whom: str, at: str, note: str = "") -
             :10_000
         ]
     incident.save()
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
     return incident
 
 
@@ -143,6 +155,7 @@ def incident_close(*, incident: Incident, containment: str = "") -> Incident:
     incident.status = Incident.Status.CLOSED
     incident.closed_at = timezone.now()
     incident.save()
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
     return incident
 
 
@@ -279,6 +292,7 @@ def subject_request_open(
         for item in items:
             item.request = made
         CorrectionItem.objects.bulk_create(items)
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
     return made
 
 
@@ -290,7 +304,7 @@ def subject_record(child: Child, user: Any, request: HttpRequest | None = None) 
     officer's role may not read (violence cases: SIMFONI) are named as withheld, whether or not
     the child has a record there, and answered by the agency that holds them."""
     opened = access_child_by_id(user=user, child_id=child.pk, request=request)
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     readable = {s.value for s in policy.sources}
     fields = []
     for key, attribute, label in GOLDEN_FIELDS:
@@ -337,7 +351,7 @@ def subject_record(child: Child, user: Any, request: HttpRequest | None = None) 
 def correction_item_may_answer(user: Any, item: CorrectionItem) -> bool:
     """The item is in the user's agency's queue: a role that reads children and the item's
     source, and the child in the user's area."""
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     if Capability.VIEW_CHILDREN not in policy.capabilities or item.source not in {
         s.value for s in policy.sources
     }:
@@ -406,4 +420,157 @@ def subject_request_answer(
     subject_request.status = status
     subject_request.handled_by = user
     subject_request.save()
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
     return subject_request
+
+
+# --- Data-sharing agreements (part 1) -------------------------------------------------------
+
+AGREEMENT_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024  # a scanned Perbup of a few dozen pages
+
+
+def _day(text: str, what_id: str, what_en: str, *, required: bool = True) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise GovernanceError(f"Isi {what_id}. / Give the {what_en}.")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise GovernanceError(
+            f"{what_id}: tanggal tidak sah (TTTT-BB-HH). / {what_en}: invalid date."
+        ) from None
+
+
+def agreement_record(
+    *,
+    user: Any,
+    number: str,
+    title: str,
+    kind: str,
+    legal_basis: str,
+    sources: list[str],
+    purposes: list[str],
+    valid_from: str,
+    valid_until: str = "",
+    covers_all_agencies: bool = False,
+    party_ids: list[str] | None = None,
+    fields: str = "",
+    document: Any = None,
+) -> DataSharingAgreement:
+    """Record a signed agreement. Every check comes before the first write: a mistake leaves
+    nothing behind."""
+    from satuanak.access.agreements import purpose_catalogue
+    from satuanak.accounts.models import Agency
+
+    number, title, legal_basis = number.strip(), title.strip(), legal_basis.strip()
+    if not number or not title or not legal_basis:
+        raise GovernanceError(
+            "Isi nomor, judul dan dasar hukum. / Give the number, the title and the legal basis."
+        )
+    if DataSharingAgreement.objects.filter(number=number).exists():
+        raise GovernanceError(f"Nomor {number} sudah tercatat. / Number {number} is already recorded.")
+    if kind not in DataSharingAgreement.Kind.values:
+        raise GovernanceError("Pilih jenis perjanjian. / Choose the kind of agreement.")
+    chosen_sources = sorted({s for s in sources if s})
+    if not chosen_sources or set(chosen_sources) - {s.value for s in Source}:
+        raise GovernanceError("Pilih sumber data yang dicakup. / Choose the sources it covers.")
+    chosen_purposes = [p for p in purpose_catalogue() if p in set(purposes)]
+    if not chosen_purposes or set(purposes) - set(purpose_catalogue()) - {""}:
+        raise GovernanceError("Pilih tujuan yang diizinkan. / Choose the purposes it allows.")
+    start = _day(valid_from, "tanggal mulai berlaku", "start date")
+    end = _day(valid_until, "tanggal akhir berlaku", "end date", required=False)
+    assert start is not None
+    if end is not None and end < start:
+        raise GovernanceError("Tanggal akhir sebelum tanggal mulai. / The end date is before the start date.")
+    ids = [int(p) for p in (party_ids or []) if str(p).strip().isdigit()]
+    parties = list(Agency.objects.filter(pk__in=ids))
+    if not covers_all_agencies and not parties:
+        raise GovernanceError(
+            "Pilih para pihak, atau tandai berlaku bagi semua perangkat daerah (Perbup). / "
+            "Choose the parties, or mark it as binding every agency (a Perbup)."
+        )
+    checked = None
+    if document is not None:
+        try:
+            checked = uploads.checked_file(document, max_bytes=AGREEMENT_DOCUMENT_MAX_BYTES)
+        except uploads.UploadError as exc:
+            raise GovernanceError(str(exc)) from None
+    with transaction.atomic():
+        agreement = DataSharingAgreement.objects.create(
+            number=number,
+            title=title,
+            kind=kind,
+            legal_basis=legal_basis,
+            covers_all_agencies=covers_all_agencies,
+            sources=chosen_sources,
+            purposes=chosen_purposes,
+            fields=fields.strip(),
+            valid_from=start,
+            valid_until=end,
+            recorded_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        agreement.parties.set(parties)
+        if checked is not None:
+            agreement.document_stored = uploads.store(checked, folder="governance/agreements")
+            agreement.document_name = checked.original_name
+            agreement.document_type = checked.content_type
+            agreement.save(update_fields=["document_stored", "document_name", "document_type"])
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
+    return agreement
+
+
+def agreement_end(*, agreement: DataSharingAgreement, on: str, today: date) -> DataSharingAgreement:
+    """End an agreement early (revoked, replaced). Access it gave stops after that day."""
+    day = _day(on, "tanggal berakhir", "end date")
+    assert day is not None
+    if day < agreement.valid_from:
+        raise GovernanceError(
+            "Tanggal berakhir sebelum perjanjian berlaku. / The end date is before the agreement starts."
+        )
+    if agreement.ended_on is not None:
+        raise GovernanceError("Perjanjian ini sudah diakhiri. / This agreement has already been ended.")
+    if day < today:
+        # Access already given cannot be taken back in time: the log would contradict itself.
+        raise GovernanceError("Tanggal berakhir tidak boleh lampau. / The end date cannot be in the past.")
+    agreement.ended_on = day
+    agreement.save(update_fields=["ended_on"])
+    warnings_forget()  # the steward's banner (web_tags.governance_warnings) shows it at once
+    return agreement
+
+
+def agreements_load_from_file(path: Path) -> int:
+    """Load agreements from a JSON file (the demo's umbrella Perbup); idempotent by number."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    n = 0
+    for item in raw["agreements"]:
+        until = item.get("valid_until")
+        agreement, _ = DataSharingAgreement.objects.update_or_create(
+            number=item["number"],
+            defaults={
+                "title": item["title"],
+                "kind": item["kind"],
+                "legal_basis": item["legal_basis"],
+                "covers_all_agencies": bool(item.get("covers_all_agencies")),
+                "sources": list(item["sources"]),
+                "purposes": list(item["purposes"]),
+                "fields": item.get("fields", ""),
+                "valid_from": date.fromisoformat(item["valid_from"]),
+                "valid_until": date.fromisoformat(until) if until else None,
+            },
+        )
+        if item.get("parties"):
+            from satuanak.accounts.models import Agency
+
+            agreement.parties.set(Agency.objects.filter(code__in=item["parties"]))
+        n += 1
+    return n
+
+
+def demo_agreements_load() -> int:
+    """The example umbrella Perbup the demo and the tests run under (data/governance/agreements.json).
+
+    A production server never calls this: there, nobody reads personal data until the steward
+    records the agreement the district actually signed."""
+    return agreements_load_from_file(Path(settings.SATUANAK_DATA_DIR) / "governance" / "agreements.json")

@@ -7,20 +7,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from satuanak.access.policy import policy_for
+from satuanak.access.agreements import policy_of
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.imports.models import ImportBatch, ImportIssue
 
 
 def batches_visible_to(user: Any) -> QuerySet[ImportBatch]:
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     return ImportBatch.objects.filter(source__in=[s.value for s in policy.import_sources])
 
 
 def batch_rows_visible(user: Any, batch: ImportBatch) -> bool:
     """Whether the user may see the batch's row values (not just its counts)."""
-    return batch.source in {s.value for s in policy_for(getattr(user, "role", "")).sources}
+    return batch.source in {s.value for s in policy_of(user).sources}
 
 
 def access_batch_by_id(*, user: Any, batch_id: int, request: HttpRequest | None = None) -> ImportBatch:

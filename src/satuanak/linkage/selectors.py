@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from satuanak.access.policy import policy_for
+from satuanak.access.agreements import policy_of
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.core.masking import mask_identity_number
@@ -17,7 +17,7 @@ from satuanak.sources import ADAPTERS
 
 
 def _formats_visible_to(user: Any) -> list[str]:
-    sources = policy_for(getattr(user, "role", "")).sources
+    sources = policy_of(user).sources
     return [name for name, adapter in ADAPTERS.items() if adapter.source in sources]
 
 

@@ -25,6 +25,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from satuanak.access.agreements import policy_of
 from satuanak.access.policy import AreaScope, Capability, policy_for, role_can
 from satuanak.access.selectors import desa_visible_to
 from satuanak.accounts.models import User
@@ -69,7 +70,7 @@ def description_visible(user: Any, report: Report) -> bool:
     """May the user read the report's description and child hint?"""
     if not report.is_sensitive or report.reporter_id == getattr(user, "pk", None):
         return True
-    return Source.SIMFONI in policy_for(getattr(user, "role", "")).sources
+    return Source.SIMFONI in policy_of(user).sources
 
 
 def _denied(user: Any, report_id: int, request: HttpRequest | None) -> Http404:

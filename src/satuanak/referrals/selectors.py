@@ -20,7 +20,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from satuanak.access.policy import AreaScope, Capability, policy_for
+from satuanak.access.agreements import policy_of
+from satuanak.access.policy import AreaScope, Capability
 from satuanak.access.selectors import children_visible_to
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
@@ -48,7 +49,7 @@ def sending_units_for(user: Any) -> QuerySet[ServiceUnit]:
     receiving unit may refer on, e.g. UPTD PPA to PUSPAGA), and for a district-wide role (the
     health or education office) also any sending unit, on its behalf: the referral records who
     wrote it."""
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     if not _authenticated(user) or Capability.HANDLE_REFERRALS not in policy.capabilities:
         return ServiceUnit.objects.none()
     own = Q(pk__in=units_acting_for(user).values("pk"))
@@ -62,12 +63,12 @@ def receiving_units() -> QuerySet[ServiceUnit]:
 
 
 def may_read_protection(user: Any) -> bool:
-    return Source.SIMFONI in policy_for(getattr(user, "role", "")).sources
+    return Source.SIMFONI in policy_of(user).sources
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     """Every referral the user may read (see the module docstring)."""
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     if not _authenticated(user) or not policy.reads_personal_data:
         return Referral.objects.none()
     acting = units_acting_for(user)

@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from satuanak.access.agreements import policy_of
 from satuanak.access.decorators import personal_data_view
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.policy import Capability
 from satuanak.access.selectors import (
     AccessDenied,
     ChildListFilters,
@@ -63,7 +64,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {"child": c, "nik": mask_identity_number(c.nik), "age": _age(c.birth_date)} for c in page.object_list
     ]
-    policy = policy_for(getattr(request.user, "role", ""))
+    policy = policy_of(request.user)
     return render(
         request,
         "web/child_list.html",
@@ -211,7 +212,7 @@ def _timeline(request: HttpRequest, child: Child) -> list[TimelineEntry]:
 
 
 def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") -> dict[str, object]:
-    policy = policy_for(getattr(request.user, "role", ""))
+    policy = policy_of(request.user)
     grouped = records_by_source(child_records_visible_to(user=request.user, child=child))
     sections = [{"source": s, "records": grouped.get(s.value, [])} for s in Source if s in policy.sources]
     growth_svg = ""

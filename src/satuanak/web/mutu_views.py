@@ -23,8 +23,9 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from satuanak.access.agreements import policy_of
 from satuanak.access.decorators import personal_data_view
-from satuanak.access.policy import Capability, policy_for, role_can
+from satuanak.access.policy import Capability, role_can
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.core.sources import Source
@@ -72,7 +73,7 @@ def _looked(request: HttpRequest, **detail: Any) -> None:
 
 
 def _reads_eppgbm(user: Any) -> bool:
-    return Source.EPPGBM in policy_for(getattr(user, "role", "")).sources
+    return Source.EPPGBM in policy_of(user).sources
 
 
 def _bar(rate: float | None, low: float | None, high: float | None, scale: float) -> dict[str, Any] | None:
@@ -202,7 +203,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "web/mutu/overview.html", context, status=400 if errors else 200)
 
 
-@personal_data_view(Capability.RECORD_MEASUREMENTS)
+# A cadre training (who was trained, when, at which posyandu) names no child: no session purpose.
+@personal_data_view(Capability.RECORD_MEASUREMENTS, purpose=False)
 @require_POST
 def training_new(request: HttpRequest) -> HttpResponse:
     try:

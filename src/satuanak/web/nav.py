@@ -189,6 +189,18 @@ MENU: tuple[NavLink | NavGroup, ...] = (
                 _cap(_C.MANAGE_DATA_GOVERNANCE),
                 ("governance-request",),
             ),
+            NavLink(
+                "Perjanjian data",
+                "web:governance-agreements",
+                _cap(_C.MANAGE_DATA_GOVERNANCE),
+                ("governance-agreement",),
+            ),
+            NavLink(
+                "Akses per tujuan",
+                "web:governance-purpose-report",
+                _cap(_C.MANAGE_DATA_GOVERNANCE),
+                ("governance-purpose-report",),
+            ),
             NavLink("Riwayat tugas", "web:ops-jobs", _cap(_C.REVIEW_LINKAGE), ("ops-jobs",)),
             NavLink("Pengguna", "admin:index", _cap(_C.MANAGE_USERS), ()),
         ),

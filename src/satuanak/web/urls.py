@@ -22,6 +22,7 @@ from satuanak.web import (
     partisipasi_views,
     prap_views,
     programme_views,
+    purpose_views,
     referral_views,
     remaja_views,
     token_views,
@@ -71,4 +72,5 @@ urlpatterns = [
     *mutu_views.urlpatterns,
     *governance_views.urlpatterns,
     *governance_requests_views.urlpatterns,
+    *purpose_views.urlpatterns,
 ]

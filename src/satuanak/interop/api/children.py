@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.agreements import policy_of
+from satuanak.access.policy import Capability
 from satuanak.access.selectors import (
     ChildListFilters,
     access_child_by_id,
@@ -106,7 +107,7 @@ def _item(child: Child) -> dict[str, Any]:
 @router.get("saya/", response={200: MeOut, **ERRORS}, summary="Who the token stands for, and what it may do")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     return {
         "username": user.get_username(),
         "role": getattr(user, "role", ""),

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 from django.http import HttpRequest
 
+from satuanak.access.agreements import policy_of
 from satuanak.access.policy import Capability, policy_for
 from satuanak.access.selectors import access_child_by_id, child_records_visible_to, children_visible_to
 from satuanak.audit.models import AuditAction
@@ -199,7 +200,7 @@ def children_bundle(
 ) -> tuple[Json, int]:
     """A page of the user's children (by id), each as its own transaction inside a collection
     Bundle, and the number of children matching (for the next page). Needs EXPORT_CHILDREN."""
-    policy = policy_for(getattr(user, "role", ""))
+    policy = policy_of(user)
     if Capability.EXPORT_CHILDREN not in policy.capabilities:
         audit_record(
             action=AuditAction.ACCESS_DENIED,

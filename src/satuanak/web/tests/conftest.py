@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from satuanak.common.chromium import CHROMIUM, CHROMIUM_ARGS
 from satuanak.demo.services import demo_users_create
 from satuanak.facilities.services import facilities_load_from_files
+from satuanak.governance.services import demo_agreements_load
 from satuanak.regions.services import regions_load_from_files
 
 # Playwright's sync API runs an asyncio event loop in the test thread. Django sees that running
@@ -24,6 +26,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _load_reference() -> None:
     regions_load_from_files(data_dir=settings.SATUANAK_DATA_DIR)
     facilities_load_from_files(data_dir=settings.SATUANAK_DATA_DIR)
+    demo_agreements_load()  # without an agreement in force nobody reads personal data (ADR 0007)
 
 
 @pytest.fixture
@@ -65,3 +68,11 @@ def page(browser: Browser) -> Iterator[Page]:
     p.set_default_timeout(30_000)
     yield p
     context.close()
+
+
+def choose_purpose(page: Any, base: str, code: str = "layanan") -> None:
+    """Choose the session's purpose as staff do once after signing in (access/purpose.py)."""
+    page.goto(f"{base}/tujuan/")
+    page.check(f"input[name=tujuan][value={code}]")
+    page.click("[data-testid=purpose-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -46,3 +46,53 @@ def test_record_an_incident_and_its_notice(
     expect(page.locator("[data-testid=incidents] tr[data-incident]")).to_contain_text("tepat waktu / in time")
     if shots := os.environ.get("SATUANAK_SCREENSHOTS"):
         page.screenshot(path=str(Path(shots) / "incidents.png"), full_page=True)
+
+
+def test_purpose_first_then_an_agreement_through_the_form(
+    page: Page, live_server: object, live_reference_data: None, tmp_path: Path, settings: object
+) -> None:
+    """A first look at children goes through the purpose page and back; the header then names the
+    purpose. The steward records a PKS with its signed PDF; it lapses within 30 days, so the
+    warning shows on every page."""
+    from satuanak.persons.tests.factories import ChildFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    ChildFactory.create(name="ANAK TUJUAN")
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    page.goto(base + "/masuk/")
+    page.fill("#id_username", "steward")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/anak/")
+    expect(page).to_have_url(base + "/tujuan/?next=%2Fanak%2F")
+    if shots := os.environ.get("SATUANAK_SCREENSHOTS"):
+        page.screenshot(path=str(Path(shots) / "purpose.png"), full_page=True)
+    page.check("input[name=tujuan][value=verifikasi]")
+    page.click("[data-testid=purpose-form] button[type=submit]")
+    expect(page).to_have_url(base + "/anak/")
+    expect(page.locator("[data-testid=purpose-now]")).to_contain_text("Verifikasi")
+    expect(page.get_by_text("ANAK TUJUAN")).to_have_count(1)
+
+    page.goto(base + "/tata-kelola/perjanjian/")
+    form = page.locator("[data-testid=agreement-form]")
+    form.locator("input[name=nomor]").fill("PKS/UJI-PERAMBAN/2025")
+    form.locator("input[name=judul]").fill("PKS data gizi Dinkes - Diskominfo")
+    form.locator("select[name=jenis]").select_option("pks")
+    form.locator("input[name=dasar]").fill("UU 27/2022 (UNVERIFIED)")
+    form.locator("select[name=pihak]").select_option(label="Dinas Kesehatan dan KB Kabupaten Bengkayang")
+    form.locator("input[name=sumber][value=eppgbm]").check()
+    form.locator("input[name=tujuan][value=layanan]").check()
+    today = timezone.localdate()
+    form.locator("input[name=mulai]").fill(str(today - timedelta(days=30)))
+    form.locator("input[name=sampai]").fill(str(today + timedelta(days=20)))
+    pdf = tmp_path / "pks-ditandatangani.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    form.locator("input[name=dokumen]").set_input_files(str(pdf))
+    form.get_by_role("button").click()
+    row = page.locator('[data-testid=agreements] tr[data-agreement="PKS/UJI-PERAMBAN/2025"]')
+    expect(row).to_have_attribute("data-state", "lapsing")
+    expect(row).to_contain_text("pks-ditandatangani.pdf")
+    expect(page.locator("[data-testid=governance-warning]")).to_contain_text("PKS/UJI-PERAMBAN/2025")
+    if shots := os.environ.get("SATUANAK_SCREENSHOTS"):
+        page.screenshot(path=str(Path(shots) / "agreements.png"), full_page=True)

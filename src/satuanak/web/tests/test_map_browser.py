@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from satuanak.demo.services import DEMO_PASSWORD
 from satuanak.flags.models import ChildFlag, FlagAggregate
+from satuanak.web.tests.conftest import choose_purpose
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
@@ -48,6 +49,7 @@ def _login(page: Page, base: str, username: str) -> None:
     page.fill("#id_password", DEMO_PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_load_state("networkidle")
+    choose_purpose(page, base)  # once per session, before any child's data (access/purpose.py)
 
 
 def _choose_layer(page: Page, code: str) -> None:

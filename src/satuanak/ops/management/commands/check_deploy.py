@@ -192,6 +192,42 @@ def _backup_checks() -> list[Check]:
     return checks
 
 
+def _agreement_checks() -> list[Check]:
+    """Personal data is read only under an agreement in force (ADR 0007): none at all means
+    nobody can open a child; one lapsing soon is the steward's warning (30 days ahead)."""
+    from satuanak.common.clock import today
+    from satuanak.governance.selectors import agreement_rows
+
+    day = today()
+    try:
+        rows = agreement_rows(day)
+    except DatabaseError:
+        return []
+    in_force = [r for r in rows if r.state in ("in_force", "lapsing")]
+    checks = [
+        Check(
+            "data agreements",
+            bool(in_force),
+            f"{len(in_force)} berlaku / in force"
+            if in_force
+            else "Belum ada perjanjian berbagi data yang berlaku: tidak ada yang dapat membuka data "
+            "pribadi; catat Perbup/PKS di /tata-kelola/perjanjian/. / No agreement in force.",
+            warning=not in_force,
+        )
+    ]
+    for r in rows:
+        if r.state == "lapsing":
+            checks.append(
+                Check(
+                    "agreement lapsing",
+                    False,
+                    f"{r.agreement.number} berakhir dalam {r.days_left} hari / lapses in {r.days_left} days",
+                    warning=True,
+                )
+            )
+    return checks
+
+
 def deploy_checks() -> list[Check]:
     checks = [_django_deploy_checks(), *_settings_checks()]
     database = check_database()
@@ -206,6 +242,7 @@ def deploy_checks() -> list[Check]:
     checks += [*check_disk(), _static_check(), *_writable_checks()]
     if schema_ok:
         checks += _backup_checks()
+        checks += _agreement_checks()
     return checks
 
 
