@@ -147,7 +147,7 @@ class AgreementRow:
     state: str  # "in_force" | "lapsing" | "not_yet" | "lapsed"
     days_left: int | None  # in force: days until the last day (None: open-ended)
     source_labels: list[str]
-    purpose_labels: list[str]
+    purposes: list[tuple[str, str]]  # (code, label)
     parties: list[str]
 
 
@@ -174,7 +174,7 @@ def agreement_rows(day: date) -> list[AgreementRow]:
                 state=state,
                 days_left=left,
                 source_labels=[Source(s).label for s in a.sources if s in Source._value2member_map_],
-                purpose_labels=[catalogue[p].label if p in catalogue else p for p in a.purposes],
+                purposes=[(p, catalogue[p].label if p in catalogue else p) for p in a.purposes],
                 parties=(
                     ["Semua perangkat daerah / every agency"]
                     if a.covers_all_agencies

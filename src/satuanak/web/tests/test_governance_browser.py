@@ -89,10 +89,19 @@ def test_purpose_first_then_an_agreement_through_the_form(
     pdf = tmp_path / "pks-ditandatangani.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     form.locator("input[name=dokumen]").set_input_files(str(pdf))
-    form.get_by_role("button").click()
+    form.locator("button[type=submit]").click()
     row = page.locator('[data-testid=agreements] tr[data-agreement="PKS/UJI-PERAMBAN/2025"]')
     expect(row).to_have_attribute("data-state", "lapsing")
     expect(row).to_contain_text("pks-ditandatangani.pdf")
     expect(page.locator("[data-testid=governance-warning]")).to_contain_text("PKS/UJI-PERAMBAN/2025")
     if shots := os.environ.get("SATUANAK_SCREENSHOTS"):
         page.screenshot(path=str(Path(shots) / "agreements.png"), full_page=True)
+
+    # The steward's own look at the list, under "verifikasi", is in the per-agency report.
+    page.goto(base + "/tata-kelola/akses-per-tujuan/")
+    look = page.locator(
+        '[data-testid=purpose-detail] tr[data-purpose=verifikasi][data-action="child_list_viewed"]'
+    )
+    expect(look).to_contain_text("Diskominfo")
+    if shots := os.environ.get("SATUANAK_SCREENSHOTS"):
+        page.screenshot(path=str(Path(shots) / "purpose-report.png"), full_page=True)
