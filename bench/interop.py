@@ -237,7 +237,8 @@ def _client(user: Any) -> tuple[Any, dict[str, str]]:
 
     from satuanak.interop.tokens import token_create
 
-    return Client(), {"Authorization": f"Bearer {token_create(user=user, name='bench')[1]}"}
+    _, secret = token_create(user=user, name="bench", purpose="layanan")
+    return Client(), {"Authorization": f"Bearer {secret}"}
 
 
 def _fhir_import(user: Any, rows: list[dict[str, Any]], duck: float) -> dict[str, Any]:

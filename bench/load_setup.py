@@ -299,7 +299,7 @@ users, upload_children, upload_seed, upload_dir = (
     {users!r}, {upload_children!r}, {upload_seed!r}, {upload_dir!r})
 out = []
 for user, facility in bench_users(users, {password!r}):
-    _, secret = token_create(user=user, name="bench/load.py", days=1)
+    _, secret = token_create(user=user, name="bench/load.py", days=1, purpose="layanan")
     visible = children_visible_to(user)
     desa = sorted(set(visible.exclude(desa__isnull=True).values_list("desa__code", flat=True).distinct()))
     ids = list(visible.order_by("?").values_list("pk", flat=True)[:300])

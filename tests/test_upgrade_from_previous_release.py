@@ -309,8 +309,9 @@ def _check_platform_works(document: dict[str, Any], settings: Any) -> None:
     from satuanak.governance.models import DataSharingAgreement
 
     transition = DataSharingAgreement.objects.get(number="PERALIHAN/SATU-DATA-ANAK")
-    assert transition.covers_all_agencies and transition.last_day() is not None
-    assert (transition.last_day() - transition.valid_from).days == 90
+    last = transition.last_day()
+    assert transition.covers_all_agencies and last is not None
+    assert (last - transition.valid_from).days == 90
     chosen = client.post(reverse("web:purpose"), {"tujuan": "layanan", "next": "/"})
     assert chosen.status_code == 302, "the upgraded health officer cannot choose a purpose"
     children = _rows(document, "persons.child")

@@ -51,6 +51,8 @@ def audit_record(
         # so the per-agency report can say what was read under which purpose.
         session = getattr(request, "session", None)
         chosen = session.get("satuanak_purpose", "") if session is not None else ""
+        # An API token carries the purpose it was made for (interop/tokens.py).
+        chosen = chosen or getattr(request, "satuanak_api_purpose", "")
         if chosen and action in PERSONAL_DATA_LOOKS and "purpose" not in event.detail:
             event.detail = {**event.detail, "purpose": chosen}
         # A request made with an API token (interop/api) says so: the entry shows which token.

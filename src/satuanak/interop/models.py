@@ -31,6 +31,10 @@ class ApiToken(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The purpose the token reads personal data for (access/purpose.py), chosen when it is made, as
+    # a person chooses one per session; blank: aggregates only. Checked against the agreements in
+    # force on every request, so a token outlives neither its agreement nor the purpose's place in it.
+    purpose = models.CharField("tujuan", max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from satuanak.access.agreements import purposes_for
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.interop.models import ApiToken
@@ -35,9 +36,12 @@ def _digest(raw: str) -> str:
 
 
 def token_create(
-    *, user: Any, name: str, days: int = DEFAULT_DAYS, request: Any = None
+    *, user: Any, name: str, days: int = DEFAULT_DAYS, purpose: str = "", request: Any = None
 ) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns it with the secret, which is not kept anywhere."""
+    """A new token for `user`; returns it with the secret, which is not kept anywhere.
+
+    `purpose` (a code the user's agreements allow) lets the token read personal data; without
+    one it reads aggregates only (interop/api/auth.py `need`)."""
     name = (name or "").strip()[:100]
     if not name:
         raise TokenError("Beri nama token (mis. 'HP kader Sebalo'). / Give the token a name.")
@@ -45,6 +49,12 @@ def token_create(
         raise TokenError(f"Masa berlaku 1-{MAX_DAYS} hari. / Validity must be 1-{MAX_DAYS} days.")
     if not getattr(user, "is_active", False):
         raise TokenError("Akun tidak aktif. / The account is not active.")
+    purpose = (purpose or "").strip()
+    if purpose and purpose not in purposes_for(user):
+        raise TokenError(
+            "Tujuan itu tidak diizinkan perjanjian yang berlaku untuk instansi Anda. / "
+            "No agreement in force for your agency allows that purpose."
+        )
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -52,6 +62,7 @@ def token_create(
         prefix=raw[: len(PREFIX) + 6],
         token_sha256=_digest(raw),
         expires_at=timezone.now() + timedelta(days=days),
+        purpose=purpose,
     )
     audit_record(
         action=AuditAction.USER_CHANGED,
@@ -59,7 +70,7 @@ def token_create(
         request=request,
         subject_type="api_token",
         subject_id=token.pk,
-        detail={"created": True, "name": name, "days": days},
+        detail={"created": True, "name": name, "days": days, "token_purpose": purpose},
     )
     return token, raw
 

@@ -38,7 +38,7 @@ from satuanak.common import uploads
 from satuanak.common.messages import bilingual
 from satuanak.imports.models import ImportBatch
 from satuanak.interop.models import ApiToken
-from satuanak.interop.tokens import token_create, token_lookup, token_revoke
+from satuanak.interop.tokens import TokenError, token_create, token_lookup, token_revoke
 from satuanak.interventions.schemas import InterventionFields
 from satuanak.jempol.schemas import VisitFields
 from satuanak.lapangan import rules
@@ -48,6 +48,9 @@ from satuanak.persons.models import Child, ChildRecord
 MAX_RECORDS = 100  # per request: small enough to finish over a satellite link before it drops
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # the adminduk declaration's own limit per file
 DEVICE_TOKEN_DAYS = 180  # a phone in a border desa may go months between signal and a sign-in
+# Field work (weighing, visits, feeding, declaring a birth) is direct service to the child: the
+# purpose a device's token reads and writes under (access/purpose.py).
+DEVICE_PURPOSE = "layanan"
 SYNC_FILE_PREFIX = "lapangan-"  # the name of the import batches synced weighings make
 
 S = SyncRecord.Status
@@ -73,9 +76,16 @@ def device_register(*, user: Any, label: str, request: Any = None) -> tuple[Devi
     if not label:
         raise FieldError("Beri nama perangkat (mis. 'HP kader Sebalo'). / Give the device a name.")
     with transaction.atomic():
-        token, raw = token_create(
-            user=user, name=f"Perangkat lapangan: {label}", days=DEVICE_TOKEN_DAYS, request=request
-        )
+        try:
+            token, raw = token_create(
+                user=user,
+                name=f"Perangkat lapangan: {label}",
+                days=DEVICE_TOKEN_DAYS,
+                purpose=DEVICE_PURPOSE,
+                request=request,
+            )
+        except TokenError as exc:
+            raise FieldError(str(exc)) from None
         device = Device.objects.create(user=user, label=label, token=token)
         audit_record(
             action=AuditAction.USER_CHANGED,

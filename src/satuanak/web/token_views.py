@@ -11,7 +11,9 @@ from django.urls import URLPattern, path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from satuanak.access.agreements import purpose_catalogue, purposes_for
 from satuanak.access.decorators import signed_in_view
+from satuanak.access.policy import policy_for
 from satuanak.interop.tokens import DEFAULT_DAYS, MAX_DAYS, TokenError, token_create, token_revoke, tokens_of
 
 
@@ -29,10 +31,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
             days = 0
         try:
             _token, shown_once = token_create(
-                user=request.user, name=request.POST.get("nama", ""), days=days, request=request
+                user=request.user,
+                name=request.POST.get("nama", ""),
+                days=days,
+                purpose=request.POST.get("tujuan", ""),
+                request=request,
             )
         except TokenError as exc:
             error, status = str(exc), 400
+    catalogue = purpose_catalogue()
     response = render(
         request,
         "web/tokens.html",
@@ -42,6 +49,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
             "error": error,
             "default_days": DEFAULT_DAYS,
             "max_days": MAX_DAYS,
+            # A token reads personal data only under a purpose the user's agreements allow.
+            "purposes": [catalogue[c] for c in purposes_for(request.user)]
+            if policy_for(request.user.role).reads_personal_data  # type: ignore[union-attr]
+            else [],
+            "purpose_labels": {c: p.label for c, p in catalogue.items()},
         },
         status=status,
     )

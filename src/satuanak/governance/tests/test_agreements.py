@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from satuanak.access.agreements import policy_of, purposes_for
+from satuanak.access.agreements import forget_coverage, policy_of, purposes_for
 from satuanak.access.decorators import access_rule_of
 from satuanak.access.policy import policy_for
 from satuanak.accounts.models import Agency
@@ -62,7 +62,7 @@ def test_an_ended_agreement_removes_access_on_the_next_request(
     page = _client(dinkes)
     first = page.get(f"/anak/{child.pk}/")
     assert first.status_code == 200 and "PENANDA-GIZI" in first.content.decode()
-    _, secret = token_create(user=dinkes, name="uji perjanjian")
+    _, secret = token_create(user=dinkes, name="uji perjanjian", purpose="layanan")
     api = Client(headers={"Authorization": f"Bearer {secret}"})
     assert api.get(f"/api/v1/anak/{child.pk}/").status_code == 200
 
@@ -76,7 +76,8 @@ def test_an_ended_agreement_removes_access_on_the_next_request(
     assert AuditEvent.objects.filter(
         actor=dinkes, action=AuditAction.ACCESS_DENIED, detail__reason="no data-sharing agreement in force"
     ).exists()
-    assert api.get(f"/api/v1/anak/{child.pk}/").status_code == 404  # no child is in reach any more
+    gone = api.get(f"/api/v1/anak/{child.pk}/")
+    assert gone.status_code == 403 and gone.json()["error"]["code"] == "no_agreement"
     assert page.get("/anak/").status_code == 403
 
     # A PKS between Dinkes and Diskominfo for e-PPGBM alone, until 10 April: Dinkes reads the
@@ -96,7 +97,7 @@ def test_an_ended_agreement_removes_access_on_the_next_request(
     body = again.content.decode()
     assert again.status_code == 200 and "PENANDA-GIZI" in body and "PENANDA-SIAK" not in body
     assert _client(dukcapil).get(f"/anak/{child.pk}/").status_code == 403
-    dinkes.refresh_from_db()
+    forget_coverage(dinkes)  # this object answered before the PKS; a request loads a new one
     assert policy_of(dinkes).sources == {Source.EPPGBM}
     assert policy_of(dinkes).export_sources == {Source.EPPGBM}
 
@@ -156,7 +157,7 @@ def test_a_read_without_an_allowed_purpose_is_refused(
     umbrella.purposes = ["perencanaan"]
     umbrella.save()
     assert page.get("/anak/").status_code == 302
-    dinkes.refresh_from_db()
+    forget_coverage(dinkes)
     assert purposes_for(dinkes) == ("perencanaan",)
 
 
@@ -292,3 +293,34 @@ def test_the_report_says_what_each_agency_read_under_which_purpose(
     )
     bad = steward.get("/tata-kelola/akses-per-tujuan/", {"dari": "kemarin"})
     assert bad.status_code == 400 and "Tanggal tidak sah" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_api_token_reads_personal_data_only_under_its_purpose(
+    personas: dict[str, Any], child: Child, settings: Any
+) -> None:
+    """A token is made for a purpose the agreements allow; one without reads aggregates only; one
+    whose purpose the agreements stop allowing is refused on its next call."""
+    from satuanak.interop.tokens import TokenError
+
+    settings.SATUANAK_TODAY = TODAY
+    dinkes = personas["dinkes"]
+    _, plain = token_create(user=dinkes, name="tanpa tujuan")
+    _, purposed = token_create(user=dinkes, name="dengan tujuan", purpose="verifikasi")
+    without = Client(headers={"Authorization": f"Bearer {plain}"})
+    refused = without.get(f"/api/v1/anak/{child.pk}/")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "purpose_required"
+    assert without.get("/api/v1/agregat/?penanda=stunting").status_code in (200, 404)  # aggregates: no 403
+
+    api = Client(headers={"Authorization": f"Bearer {purposed}"})
+    assert api.get(f"/api/v1/anak/{child.pk}/").status_code == 200
+    look = AuditEvent.objects.filter(actor=dinkes, action=AuditAction.CHILD_VIEWED).latest("id")
+    assert look.detail["purpose"] == "verifikasi" and "api_token" in look.detail
+
+    umbrella = _umbrella()
+    umbrella.purposes = ["layanan"]
+    umbrella.save()
+    assert api.get(f"/api/v1/anak/{child.pk}/").json()["error"]["code"] == "purpose_required"
+    forget_coverage(dinkes)  # the user object kept the morning's answer (one object, one request)
+    with pytest.raises(TokenError):
+        token_create(user=dinkes, name="tujuan lain", purpose="verifikasi")

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from satuanak.access.policy import Capability, policy_for
+from satuanak.access.agreements import purposes_for
+from satuanak.access.policy import PURPOSE_CAPABILITIES, Capability, policy_for
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common import throttle
@@ -36,6 +37,7 @@ class TokenAuth(HttpBearer):
             )
         request.user = found.user
         request.satuanak_api_token_id = found.pk  # type: ignore[attr-defined]  # the audit entry names it
+        request.satuanak_api_purpose = found.purpose  # type: ignore[attr-defined]  # and its purpose
         return found.user
 
 
@@ -55,4 +57,32 @@ def need(request: HttpRequest, capability: Capability) -> Any:
             "Peran Anda tidak berhak melakukan ini.",
             "Your role may not do this.",
         )
+    if capability in PURPOSE_CAPABILITIES:
+        purpose_check(request, user)
     return user
+
+
+def purpose_check(request: HttpRequest, user: Any) -> None:
+    """Personal data through the API needs what a page needs: an agreement in force, and a
+    purpose it allows (the token's, chosen when it was made). Refused and audited otherwise."""
+    allowed = purposes_for(user)
+    purpose = getattr(request, "satuanak_api_purpose", "")
+    if allowed and purpose in allowed:
+        return
+    reason = "no data-sharing agreement in force" if not allowed else "token purpose not allowed"
+    audit_record(action=AuditAction.ACCESS_DENIED, actor=user, request=request, detail={"reason": reason})
+    if not allowed:
+        raise ApiError(
+            403,
+            "no_agreement",
+            "Tidak ada perjanjian berbagi data yang berlaku untuk instansi Anda; "
+            "data pribadi tidak dapat dibuka.",
+            "No data-sharing agreement in force covers your agency; personal data cannot be opened.",
+        )
+    raise ApiError(
+        403,
+        "purpose_required",
+        "Token ini tidak membawa tujuan yang diizinkan perjanjian; "
+        "buat token baru dengan tujuan di /akun/token/.",
+        "This token carries no purpose the agreements allow; make a new one with a purpose at /akun/token/.",
+    )

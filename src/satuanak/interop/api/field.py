@@ -24,7 +24,7 @@ from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common.messages import bilingual
 from satuanak.facilities.models import Posyandu
-from satuanak.interop.api.auth import TokenAuth
+from satuanak.interop.api.auth import TokenAuth, purpose_check
 from satuanak.interop.api.errors import ERRORS, ApiError, ErrorOut
 from satuanak.lapangan import rules, services
 from satuanak.lapangan.models import Device, SyncRecord
@@ -55,6 +55,9 @@ class DeviceAuth(TokenAuth):
                 "Token ini bukan token perangkat lapangan; daftarkan perangkat di /lapangan/.",
                 "This token is not a field device's; register the device at /lapangan/.",
             )
+        # Every device call reads or writes children's data of the user's area: the token's
+        # purpose must be one an agreement in force allows, as for any personal-data request.
+        purpose_check(request, user)
         queued = request.headers.get("X-Outbox")
         services.device_contact(
             device,

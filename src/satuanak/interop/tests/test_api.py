@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from satuanak.access.policy import policy_for
 from satuanak.audit.models import AuditAction, AuditEvent
 from satuanak.imports.models import ImportBatch
 from satuanak.interop.models import ApiToken
@@ -37,7 +38,9 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bearer(personas: dict[str, Any], username: str) -> dict[str, str]:
-    _token, secret = token_create(user=personas[username], name="test")
+    # Personal-data roles' tokens carry the purpose a session would choose (access/purpose.py).
+    purpose = "layanan" if policy_for(personas[username].role).reads_personal_data else ""
+    _token, secret = token_create(user=personas[username], name="test", purpose=purpose)
     return {"Authorization": f"Bearer {secret}"}
 
 

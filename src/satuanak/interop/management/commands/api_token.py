@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True)
         parser.add_argument("--name", default="")
         parser.add_argument("--days", type=int, default=DEFAULT_DAYS)
+        parser.add_argument(
+            "--purpose",
+            default="",
+            help="tujuan untuk data pribadi (mis. layanan) / purpose for personal data (e.g. layanan)",
+        )
         parser.add_argument("--revoke", default="", help="awalan token yang dicabut / prefix to revoke")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -34,7 +39,10 @@ class Command(BaseCommand):
             return
         try:
             token, secret = token_create(
-                user=user, name=opts["name"] or "baris perintah / command line", days=opts["days"]
+                user=user,
+                name=opts["name"] or "baris perintah / command line",
+                days=opts["days"],
+                purpose=opts["purpose"],
             )
         except TokenError as exc:
             raise CommandError(str(exc)) from None
