@@ -121,6 +121,7 @@ GET_405 = (
     "lapangan-conflict-decide",
     "mutu-training-new",
     "mutu-survey-new",
+    "child-left-district",
 )
 POST_ONLY = ("nik-reveal", "logout", "linkage-start", "token-revoke", "lapangan-device-revoke", *GET_405)
 

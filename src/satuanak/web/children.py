@@ -239,6 +239,7 @@ def _detail_context(request: HttpRequest, child: Child, revealed_nik: str = "") 
         "timeline": _timeline(request, child),
         "can_record": Capability.RECORD_INTERVENTIONS in policy.capabilities,
         "can_refer": Capability.HANDLE_REFERRALS in policy.capabilities,
+        "can_record_move": Capability.PROCESS_ADMINDUK in policy.capabilities,
         "growth_svg": growth_svg,
         "immunisation": immunisation,
         "flags": child_flags_visible_to(user=request.user, child_id=child.pk),

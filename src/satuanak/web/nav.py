@@ -196,6 +196,12 @@ MENU: tuple[NavLink | NavGroup, ...] = (
                 ("governance-agreement",),
             ),
             NavLink(
+                "Retensi data",
+                "web:governance-retention",
+                _cap(_C.MANAGE_DATA_GOVERNANCE),
+                ("governance-retention",),
+            ),
+            NavLink(
                 "Akses per tujuan",
                 "web:governance-purpose-report",
                 _cap(_C.MANAGE_DATA_GOVERNANCE),

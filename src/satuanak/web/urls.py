@@ -9,6 +9,7 @@ from satuanak.web import (
     children,
     gesit_views,
     governance_requests_views,
+    governance_retention_views,
     governance_views,
     halo_views,
     imports_views,
@@ -73,4 +74,5 @@ urlpatterns = [
     *governance_views.urlpatterns,
     *governance_requests_views.urlpatterns,
     *purpose_views.urlpatterns,
+    *governance_retention_views.urlpatterns,
 ]
