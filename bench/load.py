@@ -195,42 +195,35 @@ _CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 _STATIC = re.compile(rb'(?:href|src)="(/static/[^"]+)"')
 
 
-def sign_in(client: Client, username: str, password: str) -> None:
-    status, body, _ = client.request("GET", "/masuk/")
+def _post_page_form(client: Client, path: str, fields: str, who: str) -> tuple[int, Any]:
+    """GET a page for its CSRF token, then POST its form as the browser would (same origin)."""
+    status, body, _ = client.request("GET", path)
     match = _CSRF.search(body)
     if status != 200 or match is None:
-        raise SystemExit(f"sign-in page for {username}: status {status}")
-    form = f"csrfmiddlewaretoken={match.group(1).decode()}&username={username}&password={password}&next=/"
+        raise SystemExit(f"{path} for {who}: status {status}")
     origin = f"https://127.0.0.1:{client.port}"
     status, _, response = client.request(
         "POST",
-        "/masuk/",
-        body=form.encode(),
+        path,
+        body=f"csrfmiddlewaretoken={match.group(1).decode()}&{fields}".encode(),
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Origin": origin,
-            "Referer": origin + "/masuk/",
+            "Referer": origin + path,
         },
+    )
+    return status, response
+
+
+def sign_in(client: Client, username: str, password: str) -> None:
+    status, response = _post_page_form(
+        client, "/masuk/", f"username={username}&password={password}&next=/", username
     )
     # A wrong password would count towards the lockout (5 per user): stop at the first failure.
     if status != 302 or "sessionid" not in client.cookies:
         raise SystemExit(f"sign-in of {username} failed: status {status} {response.getheader('Location')}")
     # Personal-data pages need the session's purpose (access/purpose.py), chosen once, as staff do.
-    status, body, _ = client.request("GET", "/tujuan/")
-    match = _CSRF.search(body)
-    if status != 200 or match is None:
-        raise SystemExit(f"purpose page for {username}: status {status}")
-    form = f"csrfmiddlewaretoken={match.group(1).decode()}&tujuan=layanan&next=/"
-    status, _, response = client.request(
-        "POST",
-        "/tujuan/",
-        body=form.encode(),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Origin": origin,
-            "Referer": origin + "/tujuan/",
-        },
-    )
+    status, _ = _post_page_form(client, "/tujuan/", "tujuan=layanan&next=/", username)
     if status != 302:
         raise SystemExit(f"purpose of {username} refused: status {status}")
 

@@ -57,21 +57,9 @@ KEY_FILE_SETTING = "SATUANAK_LINKAGE_KEY_FILE"
 MIN_KEY_BYTES = 32
 
 # The encoded file, in this order, then the agency's kept payload columns.
-WIRE_COLUMNS = (
-    "row_ref",
-    "key_id",
-    "scheme",
-    "nik_hmac",
-    "name_hmacs",
-    "name_bloom",
-    "mother_bloom",
-    "dob_hmac",
-    "dob_ym_hmac",
-    "dob_year_hmac",
-    "sex",
-    "desa",
-    "refused",
-)
+# The file's columns: who and how it was encoded, the encodings themselves (privacy.py), and why a
+# row was refused. The positions matter: the encodings start at index 3.
+WIRE_COLUMNS = ("row_ref", "key_id", "scheme", *privacy.ENCODED_COLUMNS, "refused")
 _REQUIRED = (
     "row_ref",
     "key_id",
