@@ -47,14 +47,15 @@ def audit_record(
         detail=detail or {},
     )
     if request is not None:
-        # The purpose chosen for the working session (access/purpose.py) goes with every entry,
-        # so the per-agency report can say what was read under which purpose.
-        session = getattr(request, "session", None)
-        chosen = session.get("satuanak_purpose", "") if session is not None else ""
-        # An API token carries the purpose it was made for (interop/tokens.py).
-        chosen = chosen or getattr(request, "satuanak_api_purpose", "")
-        if chosen and action in PERSONAL_DATA_LOOKS and "purpose" not in event.detail:
-            event.detail = {**event.detail, "purpose": chosen}
+        # A look at personal data carries the purpose it was made under, so the per-agency report
+        # can say what was read for what: the session's (access/purpose.py) or, for an API token,
+        # the one it was made for (interop/tokens.py).
+        if action in PERSONAL_DATA_LOOKS and "purpose" not in event.detail:
+            session = getattr(request, "session", None)
+            chosen = session.get("satuanak_purpose", "") if session is not None else ""
+            chosen = chosen or getattr(request, "satuanak_api_purpose", "")
+            if chosen:
+                event.detail = {**event.detail, "purpose": chosen}
         # A request made with an API token (interop/api) says so: the entry shows which token.
         token_id = getattr(request, "satuanak_api_token_id", None)
         if token_id is not None:
