@@ -443,6 +443,13 @@ def _day(text: str, what_id: str, what_en: str, *, required: bool = True) -> dat
         ) from None
 
 
+def _required_day(text: str, what_id: str, what_en: str) -> date:
+    day = _day(text, what_id, what_en)
+    if day is None:  # _day raised already; this keeps the type exact without an assert
+        raise GovernanceError(f"Isi {what_id}. / Give the {what_en}.")
+    return day
+
+
 def agreement_record(
     *,
     user: Any,
@@ -479,9 +486,8 @@ def agreement_record(
     chosen_purposes = [p for p in purpose_catalogue() if p in set(purposes)]
     if not chosen_purposes or set(purposes) - set(purpose_catalogue()) - {""}:
         raise GovernanceError("Pilih tujuan yang diizinkan. / Choose the purposes it allows.")
-    start = _day(valid_from, "tanggal mulai berlaku", "start date")
+    start = _required_day(valid_from, "tanggal mulai berlaku", "start date")
     end = _day(valid_until, "tanggal akhir berlaku", "end date", required=False)
-    assert start is not None
     if end is not None and end < start:
         raise GovernanceError("Tanggal akhir sebelum tanggal mulai. / The end date is before the start date.")
     ids = [int(p) for p in (party_ids or []) if str(p).strip().isdigit()]
@@ -523,8 +529,7 @@ def agreement_record(
 
 def agreement_end(*, agreement: DataSharingAgreement, on: str, today: date) -> DataSharingAgreement:
     """End an agreement early (revoked, replaced). Access it gave stops after that day."""
-    day = _day(on, "tanggal berakhir", "end date")
-    assert day is not None
+    day = _required_day(on, "tanggal berakhir", "end date")
     if day < agreement.valid_from:
         raise GovernanceError(
             "Tanggal berakhir sebelum perjanjian berlaku. / The end date is before the agreement starts."
