@@ -110,6 +110,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = "entri audit"
         verbose_name_plural = "log audit"
+        # Reports read some actions over a date range (the per-agency purpose report): without this
+        # the planner takes the action index and scans every look since the log began.
+        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
 
     def __str__(self) -> str:
         subject = f"{self.subject_type}:{self.subject_id}"
