@@ -349,7 +349,7 @@ def _access(calls: int) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as q:
         coverage_for(_fresh(users, 1)[0])
     queries = len(q.captured_queries)
-    in_force = [len(coverage_for(u).agreements) for u in _fresh(users, len(users))]
+    in_force = [len(coverage_for(u).agreement_ids) for u in _fresh(users, len(users))]
 
     for u in _fresh(users, 200):  # warm up (connection, catalogue, statement cache)
         coverage_for(u)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from satuanak.access.policy import AreaScope, RolePolicy, policy_for
 from satuanak.common.clock import today
@@ -59,25 +59,29 @@ class Coverage:
     """What the agreements in force on `day` give one user."""
 
     day: date
-    agreements: tuple[DataSharingAgreement, ...]
+    agreement_ids: tuple[int, ...]
     sources: frozenset[Source]
     purposes: tuple[str, ...]  # in the catalogue's order
 
 
-def agreements_in_force(*, agency_id: int | None, day: date) -> list[DataSharingAgreement]:
-    """Agreements in force on `day` that cover an agency (or every agency: a Perbup).
-
-    A user without an agency is covered only by an agreement for all of the district's agencies."""
+def _in_force(*, agency_id: int | None, day: date) -> QuerySet[DataSharingAgreement]:
     covers = Q(covers_all_agencies=True)
     if agency_id is not None:
         covers |= Q(parties__id=agency_id)
-    return list(
+    return (
         DataSharingAgreement.objects.filter(covers, valid_from__lte=day)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
         .distinct()
         .order_by("valid_from", "number")
     )
+
+
+def agreements_in_force(*, agency_id: int | None, day: date) -> list[DataSharingAgreement]:
+    """Agreements in force on `day` that cover an agency (or every agency: a Perbup).
+
+    A user without an agency is covered only by an agreement for all of the district's agencies."""
+    return list(_in_force(agency_id=agency_id, day=day))
 
 
 def coverage_for(user: Any, day: date | None = None) -> Coverage:
@@ -87,11 +91,14 @@ def coverage_for(user: Any, day: date | None = None) -> Coverage:
         return cached
     if not getattr(user, "is_authenticated", False):
         return Coverage(day, (), frozenset(), ())
-    found = agreements_in_force(agency_id=getattr(user, "agency_id", None), day=day)
-    sources = frozenset(Source(s) for a in found for s in a.sources if s in Source._value2member_map_)
-    allowed = {p for a in found for p in a.purposes}
+    # Three columns, not model objects: this runs on every personal-data request.
+    in_force = _in_force(agency_id=getattr(user, "agency_id", None), day=day)
+    found = list(in_force.values_list("pk", "sources", "purposes"))
+    known = {s.value for s in Source}
+    sources = frozenset(Source(s) for _pk, srcs, _p in found for s in srcs if s in known)
+    allowed = {p for _pk, _s, purposes in found for p in purposes}
     purposes = tuple(code for code in purpose_catalogue() if code in allowed)
-    coverage = Coverage(day, tuple(found), sources, purposes)
+    coverage = Coverage(day, tuple(pk for pk, _s, _p in found), sources, purposes)
     with contextlib.suppress(AttributeError):  # an object that takes no attributes is not kept
         setattr(user, _CACHE_ATTR, coverage)
     return coverage

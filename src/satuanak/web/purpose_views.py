@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from satuanak.access.agreements import coverage_for, purpose_catalogue
+from satuanak.access.agreements import agreements_in_force, coverage_for, purpose_catalogue
 from satuanak.access.decorators import signed_in_view
 from satuanak.access.purpose import PurposeError, purpose_choose, session_purpose
 
@@ -44,7 +44,9 @@ def purpose(request: HttpRequest) -> HttpResponse:
         "web/purpose.html",
         {
             "purposes": [catalogue[code] for code in coverage.purposes],
-            "agreements": coverage.agreements,
+            "agreements": agreements_in_force(
+                agency_id=getattr(request.user, "agency_id", None), day=coverage.day
+            ),
             "current": session_purpose(request),
             "next": _next(request),
             "error": error,
