@@ -2,7 +2,9 @@
 
 A rerun of the stage: everything it writes is replaced in one transaction. Inputs are read
 whole (children and links from the database, source rows from the staged Parquet files) and
-computed as frames (flags/engine.py, flags/aggregate.py).
+computed as frames (flags/engine.py, flags/aggregate.py). Once a retention run has sealed the
+quarters closed on its day (`governance.selectors.sealed_through`), the stored rows of those
+quarters are kept as they are and only later quarters are replaced (`_store`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import polars as pl
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from satuanak.common.bulk import bulk_insert
 from satuanak.flags import aggregate, engine
 from satuanak.flags.models import ChildFlag, DesaHotspot, FlagAggregate, FlagRule, FlagRun, SurveyFigure
 from satuanak.flags.selectors import LATEST_RUN_KEY
+from satuanak.governance.selectors import sealed_through
 from satuanak.imports.services import staged_records
 from satuanak.linkage.models import LinkedRecord
 from satuanak.linkage.records import RECORD_SPECS, record_id_expr
@@ -35,6 +39,12 @@ Progress = Callable[[str, int], None]
 # The flags a desa's vulnerability index combines (equal weights, standardised rates).
 INDEX_FLAGS = ("stunting", "wasting", "immunisation_incomplete", "no_akta", "out_of_school", "child_marriage")
 GROWTH_CODES = ("stunting", "wasting", "underweight", "overweight")
+# Per-child rows kept for sealed quarters (see _store): growth rows are a quarter's history (one
+# row per quarter with a weighing), and KLA reads violence cases per quarter against the sealed
+# aggregate. Every other rule's rows are the latest run's state, read without a quarter ("flagged
+# now" for follow-up, KEK mothers for GESIT): a kept one would still say "flagged" after the state
+# cleared, so those are replaced whole as before.
+SEALED_FLAG_CODES = (*GROWTH_CODES, "violence_case")
 _DATA = Path(settings.SATUANAK_DATA_DIR) / "flags"
 
 
@@ -237,7 +247,24 @@ def _hotspots(aggregates: pl.DataFrame) -> pl.DataFrame:
 
 
 def _store(flags: pl.DataFrame, aggregates: pl.DataFrame, hotspots: pl.DataFrame) -> None:
-    ChildFlag.objects.all().delete()
+    """Replace what the run computed. Quarters up to the retention seal keep their stored rows:
+    a retention run removed records that counted in them, and recomputing them from what remains
+    would change figures already reported. A later quarter is replaced as before; without a seal,
+    every quarter is (so a late import still corrects an old one)."""
+    seal = sealed_through()
+    if seal is None:
+        ChildFlag.objects.all().delete()
+        FlagAggregate.objects.all().delete()
+        DesaHotspot.objects.all().delete()
+    else:
+        sealed_flag = Q(code__in=SEALED_FLAG_CODES, period__lte=seal)
+        ChildFlag.objects.exclude(sealed_flag).delete()
+        FlagAggregate.objects.filter(period__gt=seal).delete()
+        DesaHotspot.objects.filter(period__gt=seal).delete()
+        # "YYYYQn" compares as text in quarter order, here as in the database
+        flags = flags.filter(~(pl.col("code").is_in(SEALED_FLAG_CODES) & (pl.col("period") <= seal)))
+        aggregates = aggregates.filter(pl.col("period") > seal)
+        hotspots = hotspots.filter(pl.col("period") > seal)
     # Growth keeps every quarter (history); other rules only what a person must see.
     kept = flags.filter(pl.col("code").is_in(GROWTH_CODES) | (pl.col("status") != engine.CLEAR))
     bulk_insert(
@@ -267,7 +294,6 @@ def _store(flags: pl.DataFrame, aggregates: pl.DataFrame, hotspots: pl.DataFrame
             "reason_en",
         ).iter_rows(),
     )
-    FlagAggregate.objects.all().delete()
     bulk_insert(
         FlagAggregate._meta.db_table,
         [
@@ -295,7 +321,6 @@ def _store(flags: pl.DataFrame, aggregates: pl.DataFrame, hotspots: pl.DataFrame
             "not_assessable_district",
         ).iter_rows(),
     )
-    DesaHotspot.objects.all().delete()
     bulk_insert(
         DesaHotspot._meta.db_table,
         ["desa_code", "period", "index", "gi_star_z", "p_value", "classification", "flags_used"],

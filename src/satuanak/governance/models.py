@@ -226,3 +226,34 @@ class DataSharingAgreement(models.Model):
     def in_force_on(self, day: date) -> bool:
         last = self.last_day()
         return self.valid_from <= day and (last is None or day <= last)
+
+
+class RetentionRun(models.Model):
+    """One applied retention run (governance/retention_services.py) and the quarters it sealed.
+
+    A run removes records whose children counted in past quarters; recomputing those quarters from
+    what remains would change figures already reported (KLA evidence). So a run that removed or
+    anonymised anything seals every quarter closed on its day (the quarters before the one holding
+    `today`): flags and mutu keep their stored rows of sealed quarters and recompute only the later
+    ones (`governance.selectors.sealed_through`). A run that found nothing past seals nothing
+    (`sealed_through` blank): nothing it did could change a figure, so late corrections to the
+    quarters it would have sealed still count.
+    """
+
+    applied_at = models.DateTimeField("dijalankan pada", auto_now_add=True)
+    today = models.DateField("tanggal retensi")
+    sealed_through = models.CharField("triwulan terkunci sampai", max_length=7, blank=True)  # "2024Q4"
+    rules_version = models.CharField("versi aturan", max_length=60)
+    records_removed = models.PositiveIntegerField("rekaman dihapus", default=0)
+    children_anonymised = models.PositiveIntegerField("anak dianonimkan", default=0)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        verbose_name = "retensi yang dijalankan"
+        verbose_name_plural = "retensi yang dijalankan"
+
+    def __str__(self) -> str:
+        return f"retensi {self.today.isoformat()} (terkunci s.d. {self.sealed_through or '-'})"

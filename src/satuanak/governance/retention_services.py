@@ -14,9 +14,17 @@ it, leaving the per-quarter figures as they are.
      mother's name blanked, birth date moved to 1 July of its year, linkage key and field sources
      cleared, `anonymised_on` set. Sex and desa stay (not identifying alone; the figures are per
      desa). Rows that point at the child (flags, referrals, interventions) keep pointing at it;
-  4. one audit entry with the counts.
+  4. the per-child flag rows of the anonymised children, and those whose evidence names a removed
+     record, lose their evidence, reasons and date (code, quarter, status and value stay: the
+     sealed quarters below keep them, and KLA reads them per quarter);
+  5. the run is recorded (`RetentionRun`) with the quarters it seals, and one audit entry holds
+     the counts.
   Nothing here recomputes an aggregate: FlagAggregate, DesaHotspot, the mutu tables and the KLA
-  values read from them are the same rows after the run.
+  values read from them are the same rows after the run. Nor does a later recompute change them
+  for the quarters closed on the run's day (`sealed_quarter`): flags and mutu keep the stored rows
+  of sealed quarters and recompute only the later ones (`governance.selectors.sealed_through`), so
+  figures already reported do not lose the removed children. The price: a late import or
+  correction no longer changes a sealed quarter's figures either.
 
 A child's remaining golden fields (for a child with only some records past) are rebuilt from what
 remains at the next linkage run.
@@ -41,7 +49,10 @@ from django.utils import timezone
 from satuanak.audit.models import AuditAction
 from satuanak.audit.services import audit_record
 from satuanak.common.bulk import bulk_insert
+from satuanak.core.periods import previous_quarter, quarter_of
+from satuanak.flags.models import ChildFlag
 from satuanak.governance import retention
+from satuanak.governance.models import RetentionRun
 from satuanak.governance.retention import RetentionPlan, RetentionRules
 from satuanak.imports import staging
 from satuanak.imports.models import ImportBatch
@@ -52,7 +63,20 @@ from satuanak.persons.models import Child, ChildRecord
 
 Progress = Callable[[str, int], None]
 ANONYMOUS_NAME = "(dianonimkan / anonymised)"
+# what a kept flag row says once its source record is gone or its child anonymised
+SCRUBBED_FLAG: dict[str, Any] = {
+    "observed_on": None,
+    "evidence": {},
+    "reason_id": "Rekaman sumber dihapus (retensi)",
+    "reason_en": "Source record removed (retention)",
+}
 _CHUNK = 900  # under SQLite's limit on query parameters
+
+
+def sealed_quarter(today: date) -> str:
+    """The last quarter closed on `today` ("2024Q4" for any day of 2025Q1): a run seals it and
+    every earlier one. The quarter holding `today` is still open and is recomputed as before."""
+    return previous_quarter(quarter_of(today))
 
 
 def retention_rules_file() -> Path:
@@ -72,6 +96,7 @@ class RetentionReport:
     suppressed: int = 0  # staged natural keys added to the suppression list
     not_suppressed: int = 0  # past records whose staged row could not be found (file gone)
     linked_records_removed: int = 0
+    sealed_through: str = ""  # the latest quarter sealed ("": a dry run, or a run that removed nothing)
 
     @property
     def records_past(self) -> int:
@@ -99,6 +124,7 @@ class RetentionReport:
             "suppressed": self.suppressed,
             "not_suppressed": self.not_suppressed,
             "linked_records_removed": self.linked_records_removed,
+            "sealed_through": self.sealed_through,
         }
 
 
@@ -220,6 +246,27 @@ def _anonymise(child_ids: Sequence[int], today: date) -> None:
             )
 
 
+def _scrub_flags(*, anonymised: Sequence[int], partly: Sequence[int], record_ids: Iterable[str]) -> None:
+    """The flag rows of sealed quarters outlive the run (flags/services.py keeps them), so what in
+    them copies a removed record or would identify an anonymised child goes now: the evidence
+    (record id, often a NIK; batch and row; measurements), the reasons (dates, places) and the
+    date observed (a birth weight's is the birth date). Code, rule version, quarter, status and
+    value stay: the sealed figures and KLA's per-quarter reads need no more. Every row of an
+    anonymised child; of the others, the rows whose evidence names a removed record."""
+    for chunk in _chunks(list(anonymised)):
+        ChildFlag.objects.filter(child_id__in=chunk).update(**SCRUBBED_FLAG)
+    removed = set(record_ids)
+    # read per child (indexed) and matched here: a JSON lookup on the evidence would scan the table
+    hits = [
+        pk
+        for chunk in _chunks(list(partly))
+        for pk, evidence in ChildFlag.objects.filter(child_id__in=chunk).values_list("pk", "evidence")
+        if isinstance(evidence, dict) and evidence.get("record_id") in removed
+    ]
+    for chunk in _chunks(hits):
+        ChildFlag.objects.filter(pk__in=chunk).update(**SCRUBBED_FLAG)
+
+
 def retention_run(
     *,
     actor: Any,
@@ -262,8 +309,9 @@ def retention_run(
         report("menganonimkan anak / anonymising children", 80)
         whole = set(plan.children_past)
         _anonymise(sorted(whole), today)
-        # the other children touched keep a true count of their records until the next linkage run
         partly = sorted(set(past["child_id"].to_list()) - whole)
+        _scrub_flags(anonymised=sorted(whole), partly=partly, record_ids=record_ids)
+        # the other children touched keep a true count of their records until the next linkage run
         counts: dict[int, int] = {}
         for chunk in _chunks(partly):
             counts.update(
@@ -276,6 +324,9 @@ def retention_run(
             [Child(pk=pk, n_records=counts.get(pk, 0)) for pk in partly], ["n_records"], batch_size=500
         )
 
+        # A run that removed nothing changed no input of any figure: it seals nothing, so a late
+        # correction to the last quarter still counts.
+        changed = bool(pks) or bool(whole)
         done = RetentionReport(
             plan=plan,
             rules=rules,
@@ -283,6 +334,15 @@ def retention_run(
             suppressed=len(keys),
             not_suppressed=missing,
             linked_records_removed=removed_links,
+            sealed_through=sealed_quarter(today) if changed else "",
+        )
+        RetentionRun.objects.create(
+            today=today,
+            sealed_through=done.sealed_through,
+            rules_version=rules.version[:60],
+            records_removed=done.records_past,
+            children_anonymised=done.children_anonymised,
+            applied_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_record(
             action=AuditAction.RETENTION_RUN,

@@ -268,3 +268,21 @@ def purpose_report_by_agency(rows: list[PurposeRow]) -> list[dict[str, Any]]:
         entry["n"] += r.n
         entry["actions"].append(f"{r.action_label}: {r.n}")
     return list(out.values())
+
+
+# --- Retention (part 4): the quarters a run sealed ----------------------------------------------
+
+
+def sealed_through() -> str | None:
+    """The latest quarter ("2024Q4") an applied retention run sealed, None before any run sealed
+    one. flags and mutu keep their stored rows of this quarter and earlier ones through every
+    later recompute (models.RetentionRun says why); the one read of the seal, so both agree."""
+    from satuanak.governance.models import RetentionRun
+
+    # "YYYYQn" sorts as text in quarter order
+    return (
+        RetentionRun.objects.exclude(sealed_through="")
+        .order_by("-sealed_through")
+        .values_list("sealed_through", flat=True)
+        .first()
+    )

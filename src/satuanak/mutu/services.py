@@ -1,6 +1,8 @@
 """mutu_recompute(): every e-PPGBM measurement of a linked child in; quality checks per group and
 quarter, coverage cells and the three stunting rates out. A rerun of the stage, replaced whole in
-one transaction, run after each flags run (linkage/tasks.py, `make flag-synthetic`).
+one transaction, run after each flags run (linkage/tasks.py, `make flag-synthetic`); once a
+retention run has sealed past quarters (`governance.selectors.sealed_through`), their stored rows
+are kept and only later quarters are replaced (`_store`).
 
 Also the one thing people enter here: a cadre refresher training (`cadre_training_record`).
 """
@@ -25,6 +27,7 @@ from satuanak.facilities.models import HealthFacility, Posyandu
 from satuanak.flags import engine
 from satuanak.flags.models import FlagRule, SurveyFigure
 from satuanak.flags.services import flag_rules_load, rules_in_force
+from satuanak.governance.selectors import sealed_through
 from satuanak.jempol.plan import CAPITAL_LAT, CAPITAL_LNG, haversine_km
 from satuanak.linkage.models import LinkedRecord
 from satuanak.linkage.records import record_id_expr
@@ -396,9 +399,22 @@ _RESULT_COLUMNS = {
 
 
 def _store(quality: pl.DataFrame, cells: list[pl.DataFrame], estimates: list[pl.DataFrame]) -> None:
-    QualityResult.objects.all().delete()
-    CoverageCell.objects.all().delete()
-    PrevalenceEstimate.objects.all().delete()
+    """Replace what the run computed, less the quarters a retention run sealed: their stored rows
+    stay as they are (flags/services.py `_store` says why). Without a seal every quarter is
+    replaced, as before."""
+    seal = sealed_through()
+    models = (QualityResult, CoverageCell, PrevalenceEstimate)
+    if seal is None:
+        for model in models:
+            model.objects.all().delete()
+    else:
+        for model in models:
+            model.objects.filter(period__gt=seal).delete()
+        # "YYYYQn" compares as text in quarter order, here as in the database
+        if quality.height:
+            quality = quality.filter(pl.col("period") > seal)
+        cells = [c.filter(pl.col("period") > seal) for c in cells]
+        estimates = [e.filter(pl.col("period") > seal) for e in estimates]
     if quality.height:
         q = quality.with_columns(
             pl.col("key").cast(pl.String).str.slice(0, 200),

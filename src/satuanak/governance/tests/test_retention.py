@@ -1,5 +1,7 @@
 """Retention (issue 18, part 4): the rules, the dry run on a constructed case, the real run leaving
-every aggregate as it was, and the next linkage run not building the removed records again."""
+every aggregate as it was, and the next linkage run not building the removed records again; the
+seal: quarters closed before a run keep their stored figures through later recomputes, while
+without a run a recompute still rewrites every quarter."""
 
 from __future__ import annotations
 
@@ -345,15 +347,22 @@ def _build_case() -> dict[str, Any]:
     return {"children": children, "records": records, "staged_keys": staged_keys}
 
 
-def _aggregates() -> dict[str, list[tuple[Any, ...]]]:
-    """Every stored aggregate row, all columns, in a fixed order."""
+def _aggregate_models() -> dict[str, Any]:
     from satuanak.flags.models import DesaHotspot, FlagAggregate
     from satuanak.mutu.models import CoverageCell, PrevalenceEstimate, QualityResult
 
+    return {
+        m.__name__: m for m in (FlagAggregate, DesaHotspot, CoverageCell, PrevalenceEstimate, QualityResult)
+    }
+
+
+def _aggregates(**where: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored aggregate row (those matching `where`, e.g. period__lte=...), all columns, in
+    a fixed order."""
     out = {}
-    for model in (FlagAggregate, DesaHotspot, CoverageCell, PrevalenceEstimate, QualityResult):
+    for model in _aggregate_models().values():
         cols = [f.attname for f in model._meta.concrete_fields]
-        out[model.__name__] = list(model.objects.order_by("pk").values_list(*cols))
+        out[model.__name__] = list(model.objects.filter(**where).order_by("pk").values_list(*cols))
     return out
 
 
@@ -588,3 +597,212 @@ def test_after_a_run_the_next_linkage_and_flags_runs_do_not_bring_the_records_ba
 
     flags_recompute(as_of=AS_OF)
     assert not ChildFlag.objects.filter(child__in=anonymised).exists()
+
+
+# --- the seal: quarters closed before a run keep their figures ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "sealed"),
+    [
+        (date(2025, 1, 1), "2024Q4"),  # the first day of a quarter: the one before is closed
+        (date(2025, 3, 31), "2024Q4"),  # its last day: still open
+        (date(2025, 4, 1), "2025Q1"),
+        (date(2024, 12, 31), "2024Q3"),
+    ],
+)
+def test_a_run_seals_the_quarters_closed_on_its_day(today: date, sealed: str) -> None:
+    from satuanak.governance.retention_services import sealed_quarter
+
+    assert sealed_quarter(today) == sealed
+
+
+@pytest.mark.django_db
+def test_a_run_records_its_seal_and_strips_the_flag_rows_it_leaves_behind(
+    reference_data: None, personas: dict[str, Any]
+) -> None:
+    from satuanak.flags.models import ChildFlag
+    from satuanak.governance.models import RetentionRun
+    from satuanak.governance.retention_services import SCRUBBED_FLAG, retention_run
+    from satuanak.governance.selectors import sealed_through
+
+    # nothing past: recorded, seals nothing (a late correction to last quarter still counts)
+    empty = retention_run(actor=personas["steward"], today=TODAY, rules=_rules())
+    assert empty.sealed_through == "" and sealed_through() is None
+    assert RetentionRun.objects.get().records_removed == 0
+
+    case = _build_case()
+    partly = case["children"]["partly"]
+    evidence = {"date": "2029-02-03", "posyandu": "Mawar", "z": -2.4}
+    gone = ChildFlag.objects.create(  # names a removed e-PPGBM record of a child who stays
+        child=partly,
+        code="stunting",
+        rule_version=1,
+        period="2029Q1",
+        observed_on=date(2029, 2, 3),
+        status="flagged",
+        value=-2.4,
+        evidence={"record_id": f"eppgbm:{partly.nik}", **evidence},
+        reason_id="TB/U -2,4 SD (3 Februari 2029, Posyandu Mawar)",
+        reason_en="HAZ -2.4 SD (3 February 2029, Posyandu Mawar)",
+    )
+    stays = ChildFlag.objects.create(  # names a record that is kept
+        child=partly,
+        code="violence_case",
+        rule_version=1,
+        period="2029Q1",
+        observed_on=date(2029, 1, 5),
+        status="flagged",
+        evidence={"record_id": f"simfoni:{partly.nik}"},
+        reason_id="kasus",
+        reason_en="case",
+    )
+    report = retention_run(actor=personas["steward"], today=TODAY, rules=_rules())
+    assert report.sealed_through == "2030Q1" == sealed_through()
+    run = RetentionRun.objects.exclude(sealed_through="").get()
+    assert (run.today, run.records_removed, run.children_anonymised) == (TODAY, 16, 2)
+    assert run.applied_by == personas["steward"]
+    audit = AuditEvent.objects.filter(action=AuditAction.RETENTION_RUN).order_by("pk").last()
+    assert audit is not None and audit.detail["sealed_through"] == "2030Q1"
+
+    gone.refresh_from_db()
+    stays.refresh_from_db()
+    stripped = {k: getattr(gone, k) for k in SCRUBBED_FLAG}
+    assert stripped == SCRUBBED_FLAG
+    assert (gone.code, gone.period, gone.status, gone.value) == ("stunting", "2029Q1", "flagged", -2.4)
+    assert stays.evidence == {"record_id": f"simfoni:{partly.nik}"} and stays.reason_en == "case"
+    for label in EXPECTED_ANONYMISED:
+        flag = case["children"][label].flags.get()
+        assert (flag.evidence, flag.reason_en, flag.status) == ({}, SCRUBBED_FLAG["reason_en"], "flagged")
+
+    # a later run that removes nothing keeps the seal where it was
+    keep_all = _rules(**{s.value: {"turns_18": 50} for s in Source})
+    assert retention_run(actor=personas["steward"], today=date(2031, 1, 1), rules=keep_all).records_past == 0
+    assert sealed_through() == "2030Q1"
+
+
+def _import_but(district: Path, held_back: Path | None) -> None:
+    """Every export of the generated district but one file (a puskesmas's e-PPGBM, sent late)."""
+    from satuanak.imports.services import import_file_run
+
+    for source in Source:
+        for path in sorted((district / "exports" / source.value).iterdir()):
+            if path != held_back:
+                import_file_run(source=source, path=path)
+
+
+def _late_file(district: Path) -> Path:
+    return sorted((district / "exports" / Source.EPPGBM.value).iterdir())[0]
+
+
+def _recompute() -> None:
+    from satuanak.flags.services import flags_recompute
+    from satuanak.linkage.services import linkage_run
+    from satuanak.mutu.services import mutu_recompute
+
+    linkage_run(as_of=AS_OF)
+    flags_recompute(as_of=AS_OF)
+    mutu_recompute(as_of=AS_OF)
+
+
+def _pks(rows: dict[str, list[tuple[Any, ...]]]) -> set[tuple[str, Any]]:
+    return {(model, row[0]) for model, model_rows in rows.items() for row in model_rows}
+
+
+def _split(
+    rows: dict[str, list[tuple[Any, ...]]], seal: str
+) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+    """`_aggregates()` rows of quarters up to the seal, and of later ones."""
+    models = _aggregate_models()
+    sealed, later = {}, {}
+    for model, model_rows in rows.items():
+        at = [f.attname for f in models[model]._meta.concrete_fields].index("period")
+        sealed[model] = [r for r in model_rows if r[at] <= seal]
+        later[model] = [r for r in model_rows if r[at] > seal]
+    return sealed, later
+
+
+def _values(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[str]]:
+    """The rows without their ids (what a rewritten row keeps when nothing changed), as text:
+    some columns are JSON."""
+    return {model: sorted(repr(row[1:]) for row in model_rows) for model, model_rows in rows.items()}
+
+
+@pytest.mark.django_db
+def test_without_a_retention_run_a_recompute_still_corrects_old_quarters(
+    district: Path, reference_data: None
+) -> None:
+    from satuanak.governance.selectors import sealed_through
+    from satuanak.imports.services import import_file_run
+
+    _import_but(district, _late_file(district))
+    _recompute()
+    old = _aggregates(period="2024Q2")
+    assert old["FlagAggregate"] and old["CoverageCell"] and old["PrevalenceEstimate"]
+
+    import_file_run(source=Source.EPPGBM, path=_late_file(district))
+    _recompute()
+    assert sealed_through() is None
+    now = _aggregates(period="2024Q2")
+    # every row of the old quarter was written again, and the late weighings changed its figures
+    assert not (_pks(now) & _pks(old))
+    for model in ("FlagAggregate", "CoverageCell", "PrevalenceEstimate", "QualityResult"):
+        assert _values(now)[model] != _values(old)[model], model
+
+
+@pytest.mark.django_db
+def test_quarters_closed_before_a_run_keep_their_figures_through_later_recomputes(
+    district: Path, reference_data: None, personas: dict[str, Any]
+) -> None:
+    from satuanak.flags.models import ChildFlag
+    from satuanak.flags.services import SEALED_FLAG_CODES
+    from satuanak.governance.retention_services import retention_rules, retention_run
+    from satuanak.governance.selectors import sealed_through
+    from satuanak.imports.services import import_file_run
+    from satuanak.persons.models import Child
+
+    _import_but(district, _late_file(district))
+    _recompute()
+    # children who moved away years ago: some older, some weighed (with growth rows) in sealed quarters
+    weighed = ChildFlag.objects.filter(code="stunting", period__lte="2024Q3").values("child_id")
+    movers = [
+        *Child.objects.filter(n_records__gte=2).order_by("pk").values_list("pk", flat=True)[:6],
+        *Child.objects.filter(pk__in=weighed).order_by("-pk").values_list("pk", flat=True)[:6],
+    ]
+    Child.objects.filter(pk__in=movers).update(left_district_on=date(2019, 1, 1))
+    before = _aggregates()
+    kla = _kla_values()
+
+    report = retention_run(actor=personas["steward"], today=AS_OF, rules=retention_rules())
+    seal = report.sealed_through
+    assert seal == "2024Q3" == sealed_through() and report.records_past > 0
+    sealed_flags = ChildFlag.objects.filter(code__in=SEALED_FLAG_CODES, period__lte=seal)
+    flag_cols = [f.attname for f in ChildFlag._meta.concrete_fields]
+    flags_before = list(sealed_flags.order_by("pk").values_list(*flag_cols))
+    assert flags_before
+
+    # the nightly recompute, and a puskesmas's late e-PPGBM file with it
+    import_file_run(source=Source.EPPGBM, path=_late_file(district))
+    _recompute()
+
+    # sealed quarters: row for row, value for value (ids too) what they were before the run
+    sealed_before, later_before = _split(before, seal)
+    after = _aggregates(period__lte=seal)
+    for model, rows in sealed_before.items():
+        assert rows and after[model] == rows, model
+    assert list(sealed_flags.order_by("pk").values_list(*flag_cols)) == flags_before
+    assert {k: v for k, v in _kla_values().items() if k[0] <= seal} == {
+        k: v for k, v in kla.items() if k[0] <= seal
+    }
+
+    # the open quarter was computed again: new rows, figures without the movers and with the late file
+    later = _aggregates(period__gt=seal)
+    assert not (_pks(later) & _pks(later_before))
+    for model in ("FlagAggregate", "CoverageCell", "PrevalenceEstimate"):
+        assert later[model] and _values(later)[model] != _values(later_before)[model], model
+
+    # the anonymised children: kept rows of sealed quarters only, stripped; nothing after the seal
+    anonymised = ChildFlag.objects.filter(child__anonymised_on=AS_OF)
+    assert anonymised.filter(period__lte=seal, code="stunting").exists()
+    assert not anonymised.filter(period__gt=seal).exists()
+    assert not anonymised.exclude(evidence={}).exists()
