@@ -30,6 +30,7 @@ from satuanak.audit.services import audit_record
 from satuanak.common.clock import today
 from satuanak.governance.retention import LEFT_DISTRICT, TURNS_18, RetentionRulesError
 from satuanak.governance.retention_services import retention_dry_run, retention_rules, retention_run
+from satuanak.governance.selectors import sealed_through
 
 
 def _page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
@@ -58,6 +59,7 @@ def _page(request: HttpRequest, error: str = "", status: int = 200) -> HttpRespo
             "summary": report.summary(),
             "by_source": report.plan.by_source,
             "runs": runs,
+            "sealed": sealed_through(),
             "error": error,
         },
         status=status,

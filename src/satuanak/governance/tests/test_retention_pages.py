@@ -53,7 +53,8 @@ def test_the_steward_sees_the_dry_run_and_runs_it_only_when_confirmed(
     assert ChildRecord.objects.filter(child=young).exists()
     run = AuditEvent.objects.get(action=AuditAction.RETENTION_RUN)
     assert run.actor == personas["steward"] and run.detail["records_past"] == 1
-    assert 'data-testid="retention-runs"' in steward.get(URL).content.decode()
+    after = steward.get(URL).content.decode()
+    assert 'data-testid="retention-runs"' in after and "2025Q1</strong> dikunci" in after
 
 
 @pytest.mark.django_db
