@@ -19,14 +19,10 @@ setup).
    Django's KT("detail__purpose") on SQLite becomes `CASE WHEN JSON_TYPE(detail, '$."purpose"')
    IN ('true','null','false') THEN JSON_TYPE(...) ELSE JSON_EXTRACT(...) END`, so each row's JSON
    is read twice instead of once, and the grouped rows are sorted (ORDER BY agency, purpose,
-   action). The report stays close to the baseline: at 1,000,000 entries it took 1.02x the
-   baseline's time for 30 days and 1.31x for 90 days (on a shared, loaded 2-core machine). Run by
-   hand, the raw statement with the ORM's CASE expression and ORDER BY was 5-10 % slower than the
-   baseline's; the rest of the gap is noise. The plan is not the cause: both statements have the
-   same query plan. Without ANALYZE, SQLite picks the `action` index for both, so the date bounds
-   filter rather than seek, and a 30-day report reads every look in the log. On this 90-day log,
-   forcing the `at` index made no difference; on a log of several years, the 30-day report's
-   time would grow with the log's length, not the window's.
+   action). At 1,000,000 entries the report took 1.12x the baseline's time for 30 days and 1.06x
+   for 90 days (on a shared, loaded 2-core machine). This bench first found both statements
+   seeking the `action` index and filtering the dates, so a 30-day report read every look since
+   the log began; the index on (action, at) (audit migration 0014) bounds it to the window.
 2. Agreements as the source of access: the example umbrella Perbup (`demo_agreements_load`) plus
    `--agreements` PKS (default 50) between random agencies with random sources, purposes and
    validity. `--calls` (default 20,000) calls of `access.agreements.coverage_for(user)` on fresh
@@ -37,8 +33,8 @@ setup).
    the planner's or the public's, asks no agreement). The added cost per request is coverage_for's
    time minus policy_for's. Beside it, agreements_in_force's statement written by hand and run
    through the cursor, without building the queryset or the model objects: on this run, most of
-   coverage_for's time is Django building, compiling and reading its query (a profile shows the
-   queryset's filter and compile steps and the model rows), not SQLite.
+   coverage_for's time is Django building and compiling its query (it reads three columns, not
+   model objects), not SQLite.
 
 Each step is timed with its peak RSS (Linux: the high-water mark is reset before each step).
 
